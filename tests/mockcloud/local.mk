@@ -1,0 +1,1 @@
+# tests/mockcloud/local.mk: xcc-mockcloud, the Xanadu Cloud emulator.
