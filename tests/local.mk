@@ -1,2 +1,9 @@
 # tests/local.mk: shared test infrastructure.
 EXTRA_DIST += tests/check_main.h tests/lib.sh
+
+check_PROGRAMS += tests/check_token
+TESTS += tests/check_token
+tests_check_token_SOURCES = tests/check_token.c
+tests_check_token_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CURL_CFLAGS) \
+	$(JSONC_CFLAGS)
+tests_check_token_LDADD = src/libproxy.la $(CHECK_LIBS)
