@@ -7,3 +7,9 @@ tests_check_token_SOURCES = tests/check_token.c
 tests_check_token_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CURL_CFLAGS) \
 	$(JSONC_CFLAGS)
 tests_check_token_LDADD = src/libproxy.la $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_notify
+TESTS += tests/check_notify
+tests_check_notify_SOURCES = tests/check_notify.c
+tests_check_notify_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_check_notify_LDADD = src/libproxy.la $(CHECK_LIBS)
