@@ -1,4 +1,4 @@
-/* token.c: the access-token store: proactive refresh, single flight, backoff. */
+/* token.c: the access-token store: proactive refresh, single flight, backoff */
 #include "config.h"
 
 #include <errno.h>

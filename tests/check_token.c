@@ -1,4 +1,4 @@
-/* check_token.c: the token store's refresh timing, single flight and backoff. */
+/* check_token.c: the token store's refresh timing, single flight, backoff. */
 #include "config.h"
 
 #include <check.h>
@@ -333,7 +333,7 @@ START_TEST(test_token_refresh_jitter_bounds)
 	for (i = 0; i < sizeof(rnd) / sizeof(rnd[0]); i++) {
 		fk.rnd = rnd[i];
 		if (i > 0) {
-			/* Expiry of the previous token starts the next fetch. */
+			/* The previous token's expiry starts the next fetch. */
 			fk.now = T0 + 1000000 * (int64_t)i;
 			ck_assert_int_eq(token_store_tick(fk.store), -1);
 		}
