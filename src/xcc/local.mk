@@ -8,6 +8,36 @@
 noinst_LTLIBRARIES += src/xcc/libxcccore.la
 src_xcc_libxcccore_la_SOURCES = \
 	src/xcc/base64url.c src/xcc/base64url.h \
-	src/xcc/secret.c src/xcc/secret.h
+	src/xcc/secret.c src/xcc/secret.h \
+	src/xcc/jsonobj.c src/xcc/jsonobj.h \
+	src/xcc/jwt.c src/xcc/jwt.h \
+	src/xcc/grant.c src/xcc/grant.h \
+	src/xcc/errbody.c src/xcc/errbody.h \
+	src/xcc/url.c src/xcc/url.h \
+	src/xcc/dotenv.c src/xcc/dotenv.h
 src_xcc_libxcccore_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JSONC_CFLAGS)
 src_xcc_libxcccore_la_LIBADD = $(CURL_LIBS) $(JSONC_LIBS)
+
+# Unit tests of the pure modules: one Check program per module, linking the
+# convenience library the daemon links.
+XCC_CHECK_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS)
+XCC_CHECK_LDADD = src/xcc/libxcccore.la $(CHECK_LIBS)
+xcc_unit_tests = tests/check_base64url tests/check_secret tests/check_jwt \
+	tests/check_grant tests/check_errbody tests/check_url \
+	tests/check_dotenv
+check_PROGRAMS += $(xcc_unit_tests)
+TESTS += $(xcc_unit_tests)
+tests_check_base64url_CFLAGS = $(XCC_CHECK_CFLAGS)
+tests_check_base64url_LDADD = $(XCC_CHECK_LDADD)
+tests_check_secret_CFLAGS = $(XCC_CHECK_CFLAGS)
+tests_check_secret_LDADD = $(XCC_CHECK_LDADD)
+tests_check_jwt_CFLAGS = $(XCC_CHECK_CFLAGS)
+tests_check_jwt_LDADD = $(XCC_CHECK_LDADD)
+tests_check_grant_CFLAGS = $(XCC_CHECK_CFLAGS)
+tests_check_grant_LDADD = $(XCC_CHECK_LDADD)
+tests_check_errbody_CFLAGS = $(XCC_CHECK_CFLAGS)
+tests_check_errbody_LDADD = $(XCC_CHECK_LDADD)
+tests_check_url_CFLAGS = $(XCC_CHECK_CFLAGS)
+tests_check_url_LDADD = $(XCC_CHECK_LDADD)
+tests_check_dotenv_CFLAGS = $(XCC_CHECK_CFLAGS)
+tests_check_dotenv_LDADD = $(XCC_CHECK_LDADD)
