@@ -13,3 +13,11 @@ TESTS += tests/check_notify
 tests_check_notify_SOURCES = tests/check_notify.c
 tests_check_notify_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_check_notify_LDADD = src/libproxy.la $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_refresher
+TESTS += tests/check_refresher
+tests_check_refresher_SOURCES = tests/check_refresher.c
+tests_check_refresher_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CURL_CFLAGS) \
+	$(JSONC_CFLAGS) $(MHD_CFLAGS)
+tests_check_refresher_LDADD = src/libproxy.la $(CHECK_LIBS) $(CURL_LIBS) \
+	$(MHD_LIBS)
