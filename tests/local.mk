@@ -21,3 +21,9 @@ tests_check_refresher_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CURL_CFLAGS) \
 	$(JSONC_CFLAGS) $(MHD_CFLAGS)
 tests_check_refresher_LDADD = src/libproxy.la $(CHECK_LIBS) $(CURL_LIBS) \
 	$(MHD_LIBS)
+
+check_PROGRAMS += tests/check_listen
+TESTS += tests/check_listen
+tests_check_listen_SOURCES = tests/check_listen.c
+tests_check_listen_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_check_listen_LDADD = src/libproxy.la $(CHECK_LIBS)
