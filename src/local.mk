@@ -14,3 +14,4 @@ src_libproxy_la_SOURCES += src/token.c src/token.h
 src_libproxy_la_SOURCES += src/notify.c src/notify.h
 src_libproxy_la_SOURCES += src/refresher.c src/refresher.h
 src_libproxy_la_SOURCES += src/listen.c src/listen.h
+src_libproxy_la_SOURCES += src/cfg.c src/cfg.h

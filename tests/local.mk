@@ -27,3 +27,10 @@ TESTS += tests/check_listen
 tests_check_listen_SOURCES = tests/check_listen.c
 tests_check_listen_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_check_listen_LDADD = src/libproxy.la $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_cfg
+TESTS += tests/check_cfg
+tests_check_cfg_SOURCES = tests/check_cfg.c
+tests_check_cfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_check_cfg_LDADD = src/libproxy.la $(CHECK_LIBS)
