@@ -76,6 +76,20 @@ START_TEST(test_dotenv_parse_unterminated)
 }
 END_TEST
 
+START_TEST(test_dotenv_parse_nul_byte)
+{
+	/* Found by fuzz_dotenv: a NUL would cut the key or value short. */
+	static const char text[] = "\0A=1\nB=x\0y\nC=3\n";
+	char acc[64] = "";
+	unsigned bad = 0;
+
+	ck_assert_int_eq(dotenv_parse(text, sizeof(text) - 1, collect, acc,
+	    &bad), 0);
+	ck_assert_str_eq(acc, "C=3|");
+	ck_assert_uint_eq(bad, 1);
+}
+END_TEST
+
 static int
 stop_at_b(const char *key, const char *value, void *ctx)
 {
@@ -284,6 +298,7 @@ dotenv_suite(void)
 	tcase_add_loop_test(tc, test_dotenv_parse_cases, 0,
 	    (int)(sizeof(dotenv_parse_cases) / sizeof(dotenv_parse_cases[0])));
 	tcase_add_test(tc, test_dotenv_parse_unterminated);
+	tcase_add_test(tc, test_dotenv_parse_nul_byte);
 	tcase_add_test(tc, test_dotenv_parse_stop);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("set");

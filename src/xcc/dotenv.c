@@ -40,6 +40,7 @@ struct dotenv_scan {
 	unsigned line;
 	char *key;
 	char *val;
+	bool nul;		/* a NUL byte in key or value: not usable */
 };
 
 static bool
@@ -120,6 +121,8 @@ dotenv_quoted(struct dotenv_scan *s)
 	for (s->pos++; s->pos < s->len; s->pos++) {
 		char c = s->text[s->pos];
 
+		if (c == '\0')
+			s->nul = true;
 		if (c == quote) {
 			s->pos++;
 			s->val[o] = '\0';
@@ -153,6 +156,8 @@ dotenv_unquoted(struct dotenv_scan *s)
 		if (c == '#' && o > 0 && (s->val[o - 1] == ' ' ||
 		    s->val[o - 1] == '\t'))
 			break;
+		if (c == '\0')
+			s->nul = true;
 		s->val[o++] = c;
 		s->pos++;
 	}
@@ -170,8 +175,11 @@ dotenv_key(struct dotenv_scan *s)
 
 	if (s->pos < s->len && s->text[s->pos] == '\'') {
 		for (s->pos++; s->pos < s->len && s->text[s->pos] != '\'' &&
-		    !dotenv_at_eol(s); s->pos++)
+		    !dotenv_at_eol(s); s->pos++) {
+			if (s->text[s->pos] == '\0')
+				s->nul = true;
 			s->key[o++] = s->text[s->pos];
+		}
 		if (s->pos >= s->len || s->text[s->pos] != '\'')
 			return false;
 		s->pos++;
@@ -181,6 +189,8 @@ dotenv_key(struct dotenv_scan *s)
 
 			if (c == '=' || c == '#' || c == ' ' || c == '\t')
 				break;
+			if (c == '\0')
+				s->nul = true;
 			s->key[o++] = c;
 			s->pos++;
 		}
@@ -198,6 +208,7 @@ dotenv_next(struct dotenv_scan *s, struct dotenv_entry *e)
 	e->start = s->pos;
 	e->line = s->line;
 	e->key = e->value = NULL;
+	s->nul = false;
 	dotenv_skip_blanks(s);
 	if (dotenv_at_eol(s) || s->text[s->pos] == '#') {
 		e->kind = DOTENV_OTHER;
@@ -231,6 +242,11 @@ dotenv_next(struct dotenv_scan *s, struct dotenv_entry *e)
 	}
 	dotenv_skip_line(s);
 assigned:
+	/* A C string cannot carry a NUL byte: such a line is not an assignment. */
+	if (s->nul) {
+		e->end = s->pos;
+		return 0;
+	}
 	e->kind = DOTENV_ASSIGN;
 	e->key = s->key;
 	e->value = s->val;
@@ -246,7 +262,7 @@ line_end:
 static int
 dotenv_scan(const char *text, size_t len, dotenv_entry_fn fn, void *ctx)
 {
-	struct dotenv_scan s = { text, len, 0, 1, NULL, NULL };
+	struct dotenv_scan s = { text, len, 0, 1, NULL, NULL, false };
 	struct dotenv_entry e;
 	int r = 0;
 

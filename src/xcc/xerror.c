@@ -19,6 +19,10 @@ struct xcc_error {
 	size_t body_len;
 };
 
+static struct xcc_error *xerror_vnew(int code, long status, const char *body,
+    size_t body_len, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
 static struct xcc_error *
 xerror_vnew(int code, long status, const char *body, size_t body_len,
     const char *fmt, va_list ap)
