@@ -60,3 +60,19 @@ tests_check_settings_CFLAGS = $(XCC_CHECK_CFLAGS)
 tests_check_settings_LDADD = $(XCC_CHECK_LDADD)
 tests_check_connection_CFLAGS = $(XCC_CHECK_CFLAGS) $(MHD_CFLAGS)
 tests_check_connection_LDADD = $(XCC_CHECK_LDADD) $(MHD_LIBS) -lpthread
+
+# The README's demo (built by plain make) and the integration scenarios,
+# which link the installed libxcc.la: only xcc_ names are reachable.
+noinst_PROGRAMS += tests/xcc/xcc-demo
+tests_xcc_xcc_demo_SOURCES = tests/xcc/xcc-demo.c
+tests_xcc_xcc_demo_LDADD = src/xcc/libxcc.la
+check_PROGRAMS += tests/xcc/xcc-get
+tests_xcc_xcc_get_SOURCES = tests/xcc/xcc-get.c tests/mockcloud/pattern.c \
+	tests/mockcloud/pattern.h
+tests_xcc_xcc_get_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/mockcloud
+tests_xcc_xcc_get_LDADD = src/xcc/libxcc.la
+XCC_SCENARIOS = tests/xcc/demo.sh tests/xcc/rule.sh tests/xcc/tls.sh \
+	tests/xcc/stream.sh
+dist_check_SCRIPTS += $(XCC_SCENARIOS)
+EXTRA_DIST += tests/xcc/xcc-lib.sh
+TESTS += $(XCC_SCENARIOS)
