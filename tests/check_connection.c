@@ -295,6 +295,13 @@ srv_teardown(void)
 	MHD_stop_daemon(srv.d);
 }
 
+/* A counter as a plain int, so that failed assertions read well. */
+static int
+count(atomic_int *counter)
+{
+	return atomic_load(counter);
+}
+
 /* A connection to the test server; access may be NULL. */
 static struct xcc_connection *
 conn_to_srv(const char *refresh, const char *access)
@@ -477,7 +484,7 @@ START_TEST(test_connection_update_access_token_invalid_grant)
 	xcc_error_free(err);
 	/* A request needs a token first and fails with the same error. */
 	ck_assert_int_eq(get(c, "/healthz", &err), -EACCES);
-	ck_assert_int_eq(atomic_load(&srv.api_requests), 0);
+	ck_assert_int_eq(count(&srv.api_requests), 0);
 	xcc_error_free(err);
 	xcc_connection_free(c);
 }
@@ -571,10 +578,10 @@ START_TEST(test_connection_request_rule)
 	r = get(c, rule_cases[_i].path, &err);
 	ck_assert_msg(r == rule_cases[_i].result, "%s: %d %s",
 	    rule_cases[_i].name, r, err != NULL ? xcc_error_message(err) : "");
-	ck_assert_int_eq(atomic_load(&srv.token_requests),
+	ck_assert_int_eq(count(&srv.token_requests),
 	    rule_cases[_i].tokens);
-	ck_assert_int_eq(atomic_load(&srv.api_requests), rule_cases[_i].api);
-	ck_assert_int_eq(atomic_load(&srv.unauthorized),
+	ck_assert_int_eq(count(&srv.api_requests), rule_cases[_i].api);
+	ck_assert_int_eq(count(&srv.unauthorized),
 	    rule_cases[_i].unauthorized);
 	if (r == -EPROTO)
 		ck_assert_int_eq(xcc_error_status(err), 401);
@@ -592,8 +599,8 @@ START_TEST(test_connection_request_no_refresh_token)
 	/* Nothing to refresh with: the 401 is the answer. */
 	ck_assert_int_eq(get(c, "/healthz", &err), -EPROTO);
 	ck_assert_int_eq(xcc_error_status(err), 401);
-	ck_assert_int_eq(atomic_load(&srv.api_requests), 1);
-	ck_assert_int_eq(atomic_load(&srv.token_requests), 0);
+	ck_assert_int_eq(count(&srv.api_requests), 1);
+	ck_assert_int_eq(count(&srv.token_requests), 0);
 	xcc_error_free(err);
 	xcc_connection_free(c);
 }
@@ -607,13 +614,13 @@ START_TEST(test_connection_refresh_ahead_expires_in)
 	srv.expires_in = 0;
 	ck_assert_int_eq(get(c, "/healthz", NULL), 0);
 	ck_assert_int_eq(get(c, "/healthz", NULL), 0);
-	ck_assert_int_eq(atomic_load(&srv.token_requests), 2);
-	ck_assert_int_eq(atomic_load(&srv.unauthorized), 0);
+	ck_assert_int_eq(count(&srv.token_requests), 2);
+	ck_assert_int_eq(count(&srv.unauthorized), 0);
 	/* A long lifetime: no more fetches. */
 	srv.expires_in = 300;
 	ck_assert_int_eq(get(c, "/healthz", NULL), 0);
 	ck_assert_int_eq(get(c, "/healthz", NULL), 0);
-	ck_assert_int_eq(atomic_load(&srv.token_requests), 3);
+	ck_assert_int_eq(count(&srv.token_requests), 3);
 	xcc_connection_free(c);
 }
 END_TEST
@@ -659,8 +666,8 @@ START_TEST(test_connection_single_flight)
 		ck_assert_int_eq(args[i].result, 0);
 	}
 	pthread_barrier_destroy(&barrier);
-	ck_assert_int_eq(atomic_load(&srv.token_requests), 1);
-	ck_assert_int_eq(atomic_load(&srv.api_requests), SF_THREADS);
+	ck_assert_int_eq(count(&srv.token_requests), 1);
+	ck_assert_int_eq(count(&srv.api_requests), SF_THREADS);
 	xcc_connection_free(c);
 }
 END_TEST
@@ -805,7 +812,7 @@ START_TEST(test_connection_ping)
 	struct xcc_connection *c = conn_to_srv(NULL, "good");
 
 	ck_assert_int_eq(xcc_connection_ping(c, NULL), 0);
-	ck_assert_int_eq(atomic_load(&srv.api_requests), 1);
+	ck_assert_int_eq(count(&srv.api_requests), 1);
 	xcc_connection_free(c);
 }
 END_TEST
@@ -843,7 +850,7 @@ START_TEST(test_connection_stream_body)
 	ck_assert_int_eq(status, 200);
 	ck_assert_uint_eq(s.n, 10000000);
 	ck_assert_uint_eq(s.bad, 0);
-	ck_assert_int_eq(atomic_load(&srv.unauthorized), 1);
+	ck_assert_int_eq(count(&srv.unauthorized), 1);
 	xcc_connection_free(c);
 }
 END_TEST
