@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "check_main.h"
 #include "dotenv.h"
+#include "xcc/testfs.h"
 
 /* Collects assignments as "k=v|" so a case compares one string. */
 static int
@@ -108,65 +108,16 @@ START_TEST(test_dotenv_parse_stop)
 }
 END_TEST
 
-/* A fresh temporary directory per test, removed in teardown. */
-static char tmpdir[64];
-
-static void
-tmp_setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_dotenv.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static void
-tmp_teardown(void)
-{
-	nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
-static char *
-slurp(const char *path)
-{
-	static char buf[4096];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
-static void
-spit(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 START_TEST(test_dotenv_set_creates)
 {
 	char dir[128], path[160];
 	struct stat st;
 
-	snprintf(dir, sizeof(dir), "%s/cfg/xanadu-cloud", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/cfg/xanadu-cloud", testfs_dir);
 	snprintf(path, sizeof(path), "%s/.env", dir);
 	ck_assert_int_eq(dotenv_set(path, "XANADU_CLOUD_REFRESH_TOKEN",
 	    "eyJ.abc-1_2"), 0);
-	ck_assert_str_eq(slurp(path),
+	ck_assert_str_eq(testfs_read(path),
 	    "XANADU_CLOUD_REFRESH_TOKEN='eyJ.abc-1_2'\n");
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
@@ -191,10 +142,10 @@ START_TEST(test_dotenv_set_quoting)
 {
 	char path[160];
 
-	snprintf(path, sizeof(path), "%s/.env", tmpdir);
+	snprintf(path, sizeof(path), "%s/.env", testfs_dir);
 	ck_assert_int_eq(dotenv_set(path, "K", dotenv_quote_cases[_i].value),
 	    0);
-	ck_assert_str_eq(slurp(path), dotenv_quote_cases[_i].line);
+	ck_assert_str_eq(testfs_read(path), dotenv_quote_cases[_i].line);
 }
 END_TEST
 
@@ -203,16 +154,16 @@ START_TEST(test_dotenv_set_replaces_and_keeps)
 	char path[160];
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/.env", tmpdir);
-	spit(path, "# mine\nOTHER=1\nXANADU_CLOUD_HOST='old'\nnot valid\n"
+	snprintf(path, sizeof(path), "%s/.env", testfs_dir);
+	testfs_write(path, "# mine\nOTHER=1\nXANADU_CLOUD_HOST='old'\nnot valid\n"
 	    "export XANADU_CLOUD_HOST=older\nLAST=x");
 	chmod(path, 0644);
 	ck_assert_int_eq(dotenv_set(path, "XANADU_CLOUD_HOST", "new.host"), 0);
-	ck_assert_str_eq(slurp(path), "# mine\nOTHER=1\n"
+	ck_assert_str_eq(testfs_read(path), "# mine\nOTHER=1\n"
 	    "XANADU_CLOUD_HOST='new.host'\nnot valid\n"
 	    "XANADU_CLOUD_HOST='new.host'\nLAST=x\n");
 	ck_assert_int_eq(dotenv_set(path, "XANADU_CLOUD_PORT", "8443"), 0);
-	ck_assert_str_eq(slurp(path), "# mine\nOTHER=1\n"
+	ck_assert_str_eq(testfs_read(path), "# mine\nOTHER=1\n"
 	    "XANADU_CLOUD_HOST='new.host'\nnot valid\n"
 	    "XANADU_CLOUD_HOST='new.host'\nLAST=x\nXANADU_CLOUD_PORT=8443\n");
 	ck_assert_int_eq(stat(path, &st), 0);
@@ -224,14 +175,14 @@ START_TEST(test_dotenv_set_refuses)
 {
 	char path[160];
 
-	snprintf(path, sizeof(path), "%s/.env", tmpdir);
-	spit(path, "A=1\n");
+	snprintf(path, sizeof(path), "%s/.env", testfs_dir);
+	testfs_write(path, "A=1\n");
 	ck_assert_int_eq(dotenv_set(path, "K", "it's"), -EINVAL);
 	ck_assert_int_eq(dotenv_set(path, "K", "a\nB=2"), -EINVAL);
 	ck_assert_int_eq(dotenv_set(path, "K=J", "v"), -EINVAL);
 	ck_assert_int_eq(dotenv_set(path, "", "v"), -EINVAL);
 	/* Nothing was written. */
-	ck_assert_str_eq(slurp(path), "A=1\n");
+	ck_assert_str_eq(testfs_read(path), "A=1\n");
 }
 END_TEST
 
@@ -240,7 +191,7 @@ START_TEST(test_dotenv_load_round_trip)
 	char path[160], acc[256] = "";
 	unsigned bad = 9;
 
-	snprintf(path, sizeof(path), "%s/.env", tmpdir);
+	snprintf(path, sizeof(path), "%s/.env", testfs_dir);
 	ck_assert_int_eq(dotenv_load(path, collect, acc, &bad), -ENOENT);
 	ck_assert_int_eq(dotenv_set(path, "XANADU_CLOUD_TLS", "False"), 0);
 	ck_assert_int_eq(dotenv_set(path, "XANADU_CLOUD_REFRESH_TOKEN",
@@ -257,13 +208,13 @@ START_TEST(test_dotenv_load_too_big)
 	char path[160], acc[8] = "";
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/.env", tmpdir);
+	snprintf(path, sizeof(path), "%s/.env", testfs_dir);
 	fd = open(path, O_CREAT | O_WRONLY, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, DOTENV_MAX_BYTES + 1), 0);
 	close(fd);
 	ck_assert_int_eq(dotenv_load(path, collect, acc, NULL), -EFBIG);
-	ck_assert_int_eq(dotenv_load(tmpdir, collect, acc, NULL), -EINVAL);
+	ck_assert_int_eq(dotenv_load(testfs_dir, collect, acc, NULL), -EINVAL);
 }
 END_TEST
 
@@ -302,7 +253,7 @@ dotenv_suite(void)
 	tcase_add_test(tc, test_dotenv_parse_stop);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("set");
-	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_checked_fixture(tc, testfs_setup, testfs_teardown);
 	tcase_add_test(tc, test_dotenv_set_creates);
 	tcase_add_loop_test(tc, test_dotenv_set_quoting, 0,
 	    (int)(sizeof(dotenv_quote_cases) / sizeof(dotenv_quote_cases[0])));
@@ -310,7 +261,7 @@ dotenv_suite(void)
 	tcase_add_test(tc, test_dotenv_set_refuses);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("load");
-	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_checked_fixture(tc, testfs_setup, testfs_teardown);
 	tcase_add_test(tc, test_dotenv_load_round_trip);
 	tcase_add_test(tc, test_dotenv_load_too_big);
 	tcase_add_test(tc, test_dotenv_default_path);

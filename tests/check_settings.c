@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,45 +9,25 @@
 
 #include "check_main.h"
 #include "xcc.h"
+#include "xcc/testfs.h"
 
-static char tmpdir[64];
 static char envpath[128];
 
 static void
 tmp_setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_settings.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	snprintf(envpath, sizeof(envpath), "%s/xanadu-cloud/.env", tmpdir);
-}
-
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)flag;
-	(void)f;
-	return remove(path);
-}
-
-static void
-tmp_teardown(void)
-{
-	nftw(tmpdir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	testfs_setup();
+	snprintf(envpath, sizeof(envpath), "%s/xanadu-cloud/.env", testfs_dir);
 }
 
 static void
 write_env(const char *text)
 {
 	char dir[160];
-	FILE *f;
 
-	snprintf(dir, sizeof(dir), "%s/xanadu-cloud", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/xanadu-cloud", testfs_dir);
 	mkdir(dir, 0700);
-	f = fopen(envpath, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	fclose(f);
+	testfs_write(envpath, text);
 }
 
 static const struct {
@@ -126,7 +105,7 @@ START_TEST(test_settings_default_path_from_envp)
 	char *envp_home[] = { "HOME=/home/someone", NULL };
 	struct xcc_settings *s;
 
-	snprintf(xdg, sizeof(xdg), "XDG_CONFIG_HOME=%s", tmpdir);
+	snprintf(xdg, sizeof(xdg), "XDG_CONFIG_HOME=%s", testfs_dir);
 	write_env("XANADU_CLOUD_ACCESS_TOKEN=tok\n");
 	s = xcc_settings_load_env(envp, NULL, NULL);
 	ck_assert_ptr_nonnull(s);
@@ -200,20 +179,6 @@ START_TEST(test_settings_env_overrides_bad_dotenv)
 }
 END_TEST
 
-static char *
-slurp(const char *path)
-{
-	static char buf[4096];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 START_TEST(test_settings_save_like_xcc)
 {
 	char *envp[] = { NULL };
@@ -226,7 +191,7 @@ START_TEST(test_settings_save_like_xcc)
 	ck_assert_int_eq(xcc_settings_set(s, "REFRESH_TOKEN", "eyJ.x-y_z",
 	    NULL), 0);
 	ck_assert_int_eq(xcc_settings_save(s, NULL), 0);
-	ck_assert_str_eq(slurp(envpath), "# keep me\nUNRELATED=1\n"
+	ck_assert_str_eq(testfs_read(envpath), "# keep me\nUNRELATED=1\n"
 	    "XANADU_CLOUD_TLS=False\n"
 	    "XANADU_CLOUD_REFRESH_TOKEN='eyJ.x-y_z'\n"
 	    "XANADU_CLOUD_HOST='platform.xanadu.ai'\n"
@@ -251,7 +216,7 @@ START_TEST(test_settings_save_refuses_bad_token)
 	ck_assert_int_eq(xcc_settings_save(s, &err), -EINVAL);
 	/* The message does not quote the secret, and nothing was written. */
 	ck_assert_ptr_null(strstr(xcc_error_message(err), "bad key"));
-	ck_assert_str_eq(slurp(envpath), "A=1\n");
+	ck_assert_str_eq(testfs_read(envpath), "A=1\n");
 	xcc_error_free(err);
 	xcc_settings_free(s);
 }
@@ -283,7 +248,7 @@ settings_suite(void)
 	    (int)(sizeof(bool_cases) / sizeof(bool_cases[0])));
 	suite_add_tcase(s, tc);
 	tc = tcase_create("load");
-	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_checked_fixture(tc, tmp_setup, testfs_teardown);
 	tcase_add_test(tc, test_settings_defaults);
 	tcase_add_test(tc, test_settings_precedence);
 	tcase_add_test(tc, test_settings_default_path_from_envp);
@@ -293,7 +258,7 @@ settings_suite(void)
 	tcase_add_test(tc, test_settings_set_unknown);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("save");
-	tcase_add_checked_fixture(tc, tmp_setup, tmp_teardown);
+	tcase_add_checked_fixture(tc, tmp_setup, testfs_teardown);
 	tcase_add_test(tc, test_settings_save_like_xcc);
 	tcase_add_test(tc, test_settings_save_refuses_bad_token);
 	suite_add_tcase(s, tc);
