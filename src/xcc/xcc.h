@@ -37,7 +37,11 @@ extern "C" {
 /* What went wrong: kind, HTTP status, the message xcc would show, the body. */
 struct xcc_error;
 
-/* The negative errno that the failing call returned. */
+/*
+ * The negative errno that the failing call returned.  Every accessor
+ * accepts NULL, which is what an allocation failure leaves: -ENOMEM,
+ * status 0, message "Out of memory", no body.
+ */
 int xcc_error_code(const struct xcc_error *e);
 
 /* The HTTP status of the response behind the error, 0 when there was none. */
