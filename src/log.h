@@ -44,6 +44,7 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Log at the given level, va_list form. */
-void log_vmsg(enum log_level level, const char *fmt, va_list ap);
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 #endif

@@ -17,6 +17,7 @@
 #include "grant.h"
 #include "jwt.h"
 #include "log.h"
+#include "clock.h"
 #include "refresher.h"
 #include "secret.h"
 #include "token.h"
@@ -116,11 +117,8 @@ fail:
 static int64_t
 refresher_now_ms(void *ctx)
 {
-	struct timespec ts;
-
 	(void)ctx;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_real_ms();
 }
 
 static uint32_t

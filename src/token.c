@@ -11,6 +11,8 @@
 
 /* The jitter applied to each backoff delay, as a fraction of it. */
 #define TOKEN_BACKOFF_JITTER 0.2
+/* A token with less life than this on arrival is a failure (clock skew). */
+#define TOKEN_LIFETIME_FLOOR_MS 1000
 
 struct token_store {
 	pthread_mutex_t lock;
@@ -27,6 +29,7 @@ struct token_store {
 
 	struct secret *token;
 	int64_t expires_at_ms;
+	int64_t margin_ms;		/* see token_accept_locked() */
 	int64_t refresh_at_ms;
 
 	bool in_flight;
@@ -123,8 +126,7 @@ token_drop_locked(struct token_store *s)
 static bool
 token_usable_locked(const struct token_store *s, int64_t now)
 {
-	return s->token != NULL &&
-	    s->expires_at_ms - now > s->policy.min_remaining_ms;
+	return s->token != NULL && s->expires_at_ms - now > s->margin_ms;
 }
 
 /*
@@ -254,17 +256,25 @@ token_accept_locked(struct token_store *s, int64_t now, struct secret *access,
 	 * accepting it would make the next tick fetch again at once, and a
 	 * clock that disagrees with the endpoint's would become a busy loop.
 	 */
-	if (at - now <= s->policy.min_remaining_ms)
+	if (lifetime < TOKEN_LIFETIME_FLOOR_MS)
 		return -ESTALE;
 	token_drop_locked(s);
 	s->token = secret_ref(access);
 	s->expires_at_ms = at;
+	/*
+	 * The safety margin is the policy's, but never more than a quarter
+	 * of the lifetime: short-lived tokens (a few seconds, as some OIDC
+	 * servers and the tests issue) must still be usable for most of it.
+	 */
+	s->margin_ms = s->policy.min_remaining_ms;
+	if (s->margin_ms > (int64_t)(lifetime / 4))
+		s->margin_ms = (int64_t)(lifetime / 4);
 	point = s->policy.refresh_fraction +
 	    (2.0 * token_random_unit(s) - 1.0) * s->policy.jitter_fraction;
 	s->refresh_at_ms = now + (int64_t)(lifetime * point);
 	/* Refresh before the token stops being handed out, not after. */
-	if (s->refresh_at_ms > at - s->policy.min_remaining_ms)
-		s->refresh_at_ms = at - s->policy.min_remaining_ms;
+	if (s->refresh_at_ms > at - s->margin_ms)
+		s->refresh_at_ms = at - s->margin_ms;
 	return 0;
 }
 

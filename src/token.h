@@ -44,7 +44,10 @@ struct token_store_policy {
 	double refresh_fraction;
 	/* Plus or minus this fraction of the lifetime, at random (0.05). */
 	double jitter_fraction;
-	/* Never inject a token with less than this left (5000 ms). */
+	/*
+	 * Never inject a token with less than this left (5000 ms), or a
+	 * quarter of its lifetime when that is less.
+	 */
 	int64_t min_remaining_ms;
 	/* Lifetime assumed when neither expires_in nor exp is known (60000). */
 	int64_t default_lifetime_ms;
@@ -92,7 +95,8 @@ void token_store_fetch_done(struct token_store *s, int result,
 
 /*
  * A token to inject now.  Returns 0 and a new reference in *ret_token
- * when the held token has more than min_remaining_ms left; otherwise
+ * when the held token has more than its margin left (min_remaining_ms, or
+ * a quarter of the lifetime for short-lived tokens); otherwise
  * starts a fetch if none is in flight and backoff allows, and returns
  *   -EAGAIN  a fetch is in flight or will be retried: park and wait for
  *            ops->wake, then call again;
