@@ -1,5 +1,5 @@
 # tests/local.mk: shared test infrastructure.
-EXTRA_DIST += tests/check_main.h tests/lib.sh
+EXTRA_DIST += tests/check_main.h tests/lib.sh tests/quickstart-run.sh
 
 check_PROGRAMS += tests/check_token
 TESTS += tests/check_token
@@ -14,6 +14,19 @@ tests_check_notify_SOURCES = tests/check_notify.c
 tests_check_notify_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_check_notify_LDADD = src/libproxy.la $(CHECK_LIBS)
 
+check_PROGRAMS += tests/check_cfg
+TESTS += tests/check_cfg
+tests_check_cfg_SOURCES = tests/check_cfg.c
+tests_check_cfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-DTOP_SRCDIR='"$(abs_top_srcdir)"'
+tests_check_cfg_LDADD = src/libproxy.la $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_listen
+TESTS += tests/check_listen
+tests_check_listen_SOURCES = tests/check_listen.c
+tests_check_listen_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_check_listen_LDADD = src/libproxy.la $(CHECK_LIBS)
+
 check_PROGRAMS += tests/check_refresher
 TESTS += tests/check_refresher
 tests_check_refresher_SOURCES = tests/check_refresher.c
@@ -22,15 +35,10 @@ tests_check_refresher_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CURL_CFLAGS) \
 tests_check_refresher_LDADD = src/libproxy.la $(CHECK_LIBS) $(CURL_LIBS) \
 	$(MHD_LIBS)
 
-check_PROGRAMS += tests/check_listen
-TESTS += tests/check_listen
-tests_check_listen_SOURCES = tests/check_listen.c
-tests_check_listen_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SYSTEMD_CFLAGS)
-tests_check_listen_LDADD = src/libproxy.la $(CHECK_LIBS)
-
-check_PROGRAMS += tests/check_cfg
-TESTS += tests/check_cfg
-tests_check_cfg_SOURCES = tests/check_cfg.c
-tests_check_cfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
-	-DTOP_SRCDIR='"$(abs_top_srcdir)"'
-tests_check_cfg_LDADD = src/libproxy.la $(CHECK_LIBS)
+# The daemon in front of the emulator, driven over loopback.
+proxy_scenarios = \
+	tests/integration/proxy_relay.sh \
+	tests/integration/proxy_token.sh \
+	tests/integration/proxy_failures.sh
+TESTS += $(proxy_scenarios)
+EXTRA_DIST += $(proxy_scenarios) tests/integration/proxy-lib.sh
