@@ -410,7 +410,9 @@ exchange_start(struct exchange *ex)
 		(void)curl_easy_setopt(e, CURLOPT_READFUNCTION, curl_read_cb);
 		(void)curl_easy_setopt(e, CURLOPT_READDATA, ex);
 	}
-	if (strcmp(ex->method, "GET") != 0 && strcmp(ex->method, "HEAD") != 0)
+	/* CURLOPT_UPLOAD means PUT unless the method is named. */
+	if (ex->has_body || (strcmp(ex->method, "GET") != 0 &&
+	    strcmp(ex->method, "HEAD") != 0))
 		(void)curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, ex->method);
 	ex->upstream_start_us = clock_mono_us();
 	if (upstream_start(r->up, e) < 0)
@@ -685,6 +687,8 @@ exchange_route(struct exchange *ex, const char *method)
 		return;
 	}
 	ex->kind = EXCHANGE_RELAY;
+	if (strcmp(method, "HEAD") == 0)
+		ex->has_body = false;
 	bodybuf_init(&ex->up, cfg->buffer_bytes, cfg->replay_max);
 	bodybuf_init(&ex->down, cfg->buffer_bytes, 0);
 	(void)exchange_acquire(ex);
@@ -870,8 +874,13 @@ relay_access(void *cls, struct MHD_Connection *conn, const char *url,
 	if (ex->phase == PHASE_FAILED)
 		return exchange_answer(ex);
 	if (*upload_data_size > 0) {
-		if (ex->kind != EXCHANGE_RELAY || ex->phase == PHASE_ANSWERED) {
-			/* Bodies sent to local answers are read and dropped. */
+		if (ex->kind != EXCHANGE_RELAY || ex->phase == PHASE_ANSWERED ||
+		    !ex->has_body) {
+			/*
+			 * Bodies sent to local answers, after an answer or with
+			 * a method that carries none upstream (HEAD) are read
+			 * and dropped.
+			 */
 			ex->bytes_in += *upload_data_size;
 			*upload_data_size = 0;
 			return MHD_YES;

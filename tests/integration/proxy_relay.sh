@@ -100,6 +100,18 @@ proxied -H 'Accept-Version: 9.9.9' -H 'User-Agent: StrawberryFields/0.23.0' \
 [ "$(json 'd["headers"].get("user-agent")' <"$TEST_TMP/echo")" = \
   StrawberryFields/0.23.0 ] || fail "client User-Agent replaced"
 
+# A GET that carries a body stays a GET (libcurl's upload mode means PUT
+# unless told otherwise), and the body arrives.
+proxied -X GET --data-binary 'twelve bytes' "$PROXY_URL/mock/echo" \
+  >"$TEST_TMP/echo" || fail "GET with a body"
+[ "$(json 'd["method"]' <"$TEST_TMP/echo")" = GET ] ||
+  fail "GET with a body went upstream as $(json 'd["method"]' <"$TEST_TMP/echo")"
+[ "$(json 'd["body_bytes"]' <"$TEST_TMP/echo")" = 12 ] || fail "GET body lost"
+# HEAD gets the upstream's own answer, with no body.
+[ "$(status HEAD "$PROXY_URL/devices" --head)" = \
+  "$(status HEAD "$MOCK_URL/devices" --head -H "Authorization: Bearer $token")" ] ||
+  fail "HEAD answered differently through the proxy"
+
 # The raw request-target (percent-encoding, query) reaches the upstream.
 status GET "$PROXY_URL/mock/echo/a%2Fb?x=1&y=%20&x=2" >/dev/null
 curl -sS --max-time 5 "$MOCK_URL/_mock/requests" >"$TEST_TMP/seen"
