@@ -115,6 +115,7 @@ struct relay {
 	struct upstream *up;
 	struct exchange *exchanges;	/* every exchange of this worker */
 	unsigned active;
+	unsigned parked;		/* exchanges waiting for a token */
 	bool resumed;			/* a connection was resumed */
 };
 
@@ -153,12 +154,38 @@ exchange_repause(struct exchange *ex)
 		(void)curl_easy_pause(ex->easy, bits);
 }
 
+/* The metrics reason for an error the proxy answers itself. */
+static enum metrics_refusal
+exchange_refusal(unsigned status)
+{
+	switch (status) {
+	case MHD_HTTP_METHOD_NOT_ALLOWED:
+	case MHD_HTTP_NOT_IMPLEMENTED:
+		return METRICS_REFUSED_METHOD;
+	case MHD_HTTP_URI_TOO_LONG:
+		return METRICS_REFUSED_URL_TOO_LONG;
+	case MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE:
+		return METRICS_REFUSED_HEADER_TOO_LARGE;
+	case MHD_HTTP_SERVICE_UNAVAILABLE:
+		return METRICS_REFUSED_NO_TOKEN;
+	case MHD_HTTP_BAD_GATEWAY:
+		return METRICS_REFUSED_UPSTREAM_ERROR;
+	case MHD_HTTP_GATEWAY_TIMEOUT:
+		return METRICS_REFUSED_UPSTREAM_TIMEOUT;
+	case MHD_HTTP_INTERNAL_SERVER_ERROR:
+		return METRICS_REFUSED_INTERNAL;
+	default:
+		return METRICS_REFUSED_BAD_REQUEST;
+	}
+}
+
 static void
 exchange_fail(struct exchange *ex, unsigned status, const char *code,
     const char *detail)
 {
 	if (ex->phase == PHASE_ANSWERED || ex->phase == PHASE_FAILED)
 		return;
+	metrics_refused(ex->relay->proxy->metrics, exchange_refusal(status));
 	ex->phase = PHASE_FAILED;
 	ex->fail_status = status;
 	ex->fail_code = code;
@@ -167,8 +194,19 @@ exchange_fail(struct exchange *ex, unsigned status, const char *code,
 }
 
 static void
+exchange_unpark(struct exchange *ex)
+{
+	if (ex->parked) {
+		ex->parked = false;
+		ex->relay->parked--;
+	}
+}
+
+static void
 exchange_park(struct exchange *ex)
 {
+	if (!ex->parked)
+		ex->relay->parked++;
 	ex->parked = true;
 	ex->phase = PHASE_WAIT_TOKEN;
 	ex->park_deadline_ms = clock_mono_us() / 1000 + RELAY_TOKEN_WAIT_MS;
@@ -464,16 +502,15 @@ exchange_acquire(struct exchange *ex)
 
 	rc = token_store_get(store, &ex->token);
 	if (rc == 0) {
-		ex->parked = false;
+		exchange_unpark(ex);
 		(void)exchange_start(ex);
 		return false;
 	}
 	if (rc == -EAGAIN && !token_store_failing(store)) {
-		if (!ex->parked)
-			exchange_park(ex);
+		exchange_park(ex);
 		return true;
 	}
-	ex->parked = false;
+	exchange_unpark(ex);
 	exchange_fail_token(ex, rc);
 	return false;
 }
@@ -921,6 +958,7 @@ relay_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
 	*req_cls = NULL;
 	r = ex->relay;
 	p = r->proxy;
+	exchange_unpark(ex);
 	if (why != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		metrics_client_abort(p->metrics);
 	exchange_release_transfer(ex);
@@ -959,6 +997,8 @@ relay_token_changed(struct relay *r)
 {
 	struct exchange *ex, *next;
 
+	if (r->parked == 0)
+		return;
 	for (ex = r->exchanges; ex != NULL; ex = next) {
 		next = ex->next;
 		if (!ex->parked)
@@ -974,11 +1014,13 @@ relay_expire_parked(struct relay *r, int64_t now_ms)
 	struct exchange *ex;
 	int64_t next = -1;
 
+	if (r->parked == 0)
+		return -1;
 	for (ex = r->exchanges; ex != NULL; ex = ex->next) {
 		if (!ex->parked)
 			continue;
 		if (ex->park_deadline_ms <= now_ms) {
-			ex->parked = false;
+			exchange_unpark(ex);
 			exchange_fail_token(ex, -EAGAIN);
 			exchange_resume(ex);
 			continue;
@@ -1015,7 +1057,7 @@ relay_abort_all(struct relay *r)
 			ex->result = CURLE_ABORTED_BY_CALLBACK;
 			exchange_release_transfer(ex);
 		}
-		ex->parked = false;
+		exchange_unpark(ex);
 		exchange_fail(ex, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting-down",
 		    "The proxy is shutting down.");
 		exchange_resume(ex);
