@@ -20,7 +20,9 @@ src_libproxy_la_SOURCES += src/clock.c src/clock.h \
 	src/admission.c src/admission.h \
 	src/upstream.c src/upstream.h \
 	src/answer.c src/answer.h \
-	src/relay.c src/relay.h src/proxy.h \
+	src/relay.c src/relay.h \
+	src/proxy.c src/proxy.h \
+	src/snapshot.c src/snapshot.h \
 	src/worker.c src/worker.h \
 	src/server.c src/server.h \
 	src/ping.c src/ping.h \

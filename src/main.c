@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,12 @@
 
 extern char **environ;
 
+/*
+ * Load the settings; problems go to stderr as plain lines at start-up and
+ * through the log (with a level) on a reload.
+ */
 static struct cfg *
-main_load(int argc, char **argv, int *ret_exit)
+main_load(int argc, char **argv, bool reloading, int *ret_exit)
 {
 	struct cfg_input in = {
 		.argc = argc,
@@ -48,9 +53,15 @@ main_load(int argc, char **argv, int *ret_exit)
 
 	rc = cfg_load(&in, &cfg, &problems);
 	if (rc < 0) {
-		cfg_problems_print(&problems, stderr);
+		size_t i;
+
+		if (reloading)
+			for (i = 0; i < problems.n; i++)
+				log_warnx("reload: %s", problems.lines[i]);
+		else
+			cfg_problems_print(&problems, stderr);
 		*ret_exit = problems.usage ? EXIT_USAGE : EXIT_CONFIG;
-		if (problems.usage)
+		if (problems.usage && !reloading)
 			(void)fprintf(stderr,
 			    "Try '%s --help' for more information.\n",
 			    argv[0]);
@@ -71,29 +82,26 @@ main_status(struct server *s)
 	    st.last_error[0] ? "; last error: " : "", st.last_error);
 }
 
-/* SIGHUP: re-read settings; what cannot change live needs a restart. */
+/* SIGHUP: re-read settings and credentials; apply what can change live. */
 static void
 main_reload(int argc, char **argv, struct server *s)
 {
 	struct cfg *next;
-	enum log_level level;
+	char err[256];
 	int code;
 
 	notify_reloading();
-	next = main_load(argc, argv, &code);
+	next = main_load(argc, argv, true, &code);
 	if (next == NULL) {
 		log_warnx("reload refused: the new configuration does not "
 		    "validate; keeping the running one");
 		notify_ready();
 		return;
 	}
-	level = (enum log_level)next->log_level;
-	log_init(level);
-	token_store_set_key(server_store(s), next->refresh_token);
-	log_info("reloaded: log level %s and the API key applied; other "
-	    "settings take effect at the next restart",
-	    log_level_name(level));
-	cfg_free(next);
+	if (server_reload(s, next, err, sizeof(err)) < 0)
+		log_warnx("reload refused: %s; keeping the running one", err);
+	else
+		log_info("reloaded the configuration and credentials");
 	notify_ready();
 }
 
@@ -108,9 +116,12 @@ main_wait(const sigset_t *set, int64_t ms)
 	return sig < 0 ? 0 : sig;
 }
 
-/* Serve until SIGTERM/SIGINT, then drain.  Returns the exit code. */
+/*
+ * Serve until SIGTERM/SIGINT, then drain.  cfg belongs to the server from
+ * then on.  Returns the exit code.
+ */
 static int
-main_serve(int argc, char **argv, const struct cfg *cfg, const sigset_t *set)
+main_serve(int argc, char **argv, struct cfg *cfg, const sigset_t *set)
 {
 	struct listen_options lo = {
 		.socket_mode = cfg->socket_mode,
@@ -124,12 +135,13 @@ main_serve(int argc, char **argv, const struct cfg *cfg, const sigset_t *set)
 	int fds[CFG_LISTEN_MAX];
 	char err[512];
 	uint64_t wd_usec = notify_watchdog_usec();
-	int64_t tick = MAIN_TICK_MS, deadline;
+	int64_t tick = MAIN_TICK_MS, deadline, drain_ms;
 	int code = EXIT_RUNTIME, sig;
 
 	if (listen_open_all((const char *const *)cfg->listen, cfg->n_listen,
 	    &lo, &ls, &n, err, sizeof(err)) < 0) {
 		log_err("cannot listen: %s", err);
+		cfg_free(cfg);
 		return EXIT_LISTEN;
 	}
 	for (i = 0; i < n && i < CFG_LISTEN_MAX; i++) {
@@ -140,6 +152,7 @@ main_serve(int argc, char **argv, const struct cfg *cfg, const sigset_t *set)
 			log_info("listening on %s", where);
 	}
 	s = server_new(cfg, fds, n, err, sizeof(err));
+	cfg = NULL;
 	if (s == NULL) {
 		log_err("cannot start: %s", err);
 		goto out;
@@ -148,8 +161,9 @@ main_serve(int argc, char **argv, const struct cfg *cfg, const sigset_t *set)
 		log_err("cannot start the worker threads");
 		goto out;
 	}
-	log_info("relaying to %s://%s:%d with %u workers", cfg->tls ?
-	    "https" : "http", cfg->host, cfg->port, cfg->workers);
+	log_info("relaying to %s://%s:%d with %u workers",
+	    server_cfg(s)->tls ? "https" : "http", server_cfg(s)->host,
+	    server_cfg(s)->port, server_cfg(s)->workers);
 	notify_ready();
 	/* The watchdog is fed only while every worker's loop goes round. */
 	if (wd_usec > 0 && (int64_t)(wd_usec / 2000) < tick)
@@ -164,11 +178,12 @@ main_serve(int argc, char **argv, const struct cfg *cfg, const sigset_t *set)
 			notify_watchdog();
 		main_status(s);
 	}
+	drain_ms = server_cfg(s)->drain_timeout_ms;
 	log_info("stopping: finishing %u exchanges (at most %lld ms)",
-	    server_active(s), (long long)cfg->drain_timeout_ms);
+	    server_active(s), (long long)drain_ms);
 	notify_stopping();
 	server_quiesce(s);
-	deadline = clock_mono_ms() + cfg->drain_timeout_ms;
+	deadline = clock_mono_ms() + drain_ms;
 	while (server_active(s) > 0 && clock_mono_ms() < deadline) {
 		sig = main_wait(set, MAIN_DRAIN_TICK_MS);
 		if (sig == SIGTERM || sig == SIGINT) {
@@ -199,7 +214,7 @@ main(int argc, char **argv)
 	/* Tokens live in this process: no core dumps, no ptrace by peers. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	log_init(LOG_LEVEL_INFO);
-	cfg = main_load(argc, argv, &code);
+	cfg = main_load(argc, argv, false, &code);
 	/* The key must not linger where /proc/PID/environ shows it. */
 	cfg_scrub_environment();
 	if (cfg == NULL)
@@ -240,6 +255,7 @@ main(int argc, char **argv)
 	(void)pthread_sigmask(SIG_BLOCK, &set, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 	code = main_serve(argc, argv, cfg, &set);
+	cfg = NULL;
 cleanup:
 	curl_global_cleanup();
 out:

@@ -1,30 +1,35 @@
-/* proxy.h: what every worker of the daemon shares (read-only while serving). */
+/* proxy.h: what every worker of the daemon shares. */
 #ifndef XCC_PROXY_H
 #define XCC_PROXY_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
-struct cfg;
-struct header_rules;
-struct token_store;
-struct metrics;
 struct admission;
+struct metrics;
+struct snapshot;
+struct token_store;
 
 /*
  * Built by the server before the workers start and torn down after they
- * stop; workers only read it, except for the atomic counters.
+ * stop.  Workers read it; the current settings snapshot is replaced by a
+ * reload under the lock.
  */
 struct proxy {
-	const struct cfg *cfg;
-	struct header_rules *rules;
+	pthread_mutex_t lock;		/* guards current */
+	struct snapshot *current;	/* the settings new exchanges get */
 	struct token_store *store;
 	struct metrics *metrics;
 	struct admission *admission;	/* connection limits */
-	char *base_url;			/* "https://host:443", no trailing slash */
-	char *host_header;		/* "host:443" ([v6]:port for literals) */
 	int64_t started_ms;		/* CLOCK_MONOTONIC, for uptime */
 	atomic_uint_fast64_t next_exchange_id;
 };
+
+/* A reference to the current settings snapshot. */
+struct snapshot *proxy_current(struct proxy *p);
+
+/* Make snap (a reference is taken) the current snapshot. */
+void proxy_replace(struct proxy *p, struct snapshot *snap);
 
 #endif

@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "proxy.h"
 #include "relay.h"
+#include "snapshot.h"
 #include "token.h"
 #include "upstream.h"
 
@@ -59,6 +60,7 @@ enum exchange_phase {
 struct exchange {
 	uint32_t magic;
 	struct relay *relay;
+	struct snapshot *snap;		/* the settings it started with */
 	struct MHD_Connection *conn;
 	struct exchange *prev, *next;	/* the relay's list of exchanges */
 	uint64_t id;
@@ -112,6 +114,7 @@ struct exchange {
 struct relay {
 	uint32_t magic;
 	struct proxy *proxy;
+	struct snapshot *snap;		/* for exchanges that start now */
 	struct upstream *up;
 	struct exchange *exchanges;	/* every exchange of this worker */
 	unsigned active;
@@ -371,12 +374,12 @@ static int
 exchange_start(struct exchange *ex)
 {
 	struct relay *r = ex->relay;
-	struct proxy *p = r->proxy;
-	const struct cfg *cfg = p->cfg;
+	const struct snapshot *snap = ex->snap;
+	const struct cfg *cfg = snap->cfg;
 	struct header_pair pairs[RELAY_REQUEST_HEADER_COUNT];
 	struct header_collect hc = { pairs, 0, RELAY_REQUEST_HEADER_COUNT,
 	    false, false };
-	size_t base_len = strlen(p->base_url);
+	size_t base_len = strlen(snap->base_url);
 	char *url;
 	CURL *e;
 	int rc;
@@ -389,7 +392,7 @@ exchange_start(struct exchange *ex)
 		    "The request has more header fields than the proxy relays.");
 		return -E2BIG;
 	}
-	rc = headers_build_request(p->rules, pairs, hc.n, p->host_header,
+	rc = headers_build_request(snap->rules, pairs, hc.n, snap->host_header,
 	    ex->token, &ex->headers);
 	if (rc < 0) {
 		exchange_fail(ex, MHD_HTTP_BAD_REQUEST, "bad-header",
@@ -411,7 +414,7 @@ exchange_start(struct exchange *ex)
 	url = malloc(base_len + ex->target_len + 1);
 	if (url == NULL)
 		goto nomem;
-	memcpy(url, p->base_url, base_len);
+	memcpy(url, snap->base_url, base_len);
 	memcpy(url + base_len, ex->target, ex->target_len + 1);
 	(void)curl_easy_setopt(e, CURLOPT_URL, url);
 	free(url);
@@ -591,8 +594,10 @@ relay_new(struct proxy *p, int epfd, uint64_t tag)
 		return NULL;
 	r->magic = RELAY_MAGIC;
 	r->proxy = p;
+	r->snap = proxy_current(p);
 	r->up = upstream_new(epfd, tag, relay_transfer_done, r);
 	if (r->up == NULL) {
+		snapshot_unref(r->snap);
 		free(r);
 		return NULL;
 	}
@@ -605,6 +610,7 @@ relay_free(struct relay *r)
 	if (r == NULL)
 		return;
 	upstream_free(r->up);
+	snapshot_unref(r->snap);
 	r->magic = 0;
 	free(r);
 }
@@ -621,7 +627,7 @@ relay_request_begin(void *cls, const char *uri, struct MHD_Connection *conn)
 	struct relay *r = cls;
 	struct exchange *ex;
 	size_t len = strlen(uri);
-	bool too_long = len > r->proxy->cfg->max_url_length;
+	bool too_long = len > r->snap->cfg->max_url_length;
 
 	if (too_long)
 		len = 0;
@@ -630,6 +636,7 @@ relay_request_begin(void *cls, const char *uri, struct MHD_Connection *conn)
 		return NULL;
 	ex->magic = EXCHANGE_MAGIC;
 	ex->relay = r;
+	ex->snap = snapshot_ref(r->snap);
 	ex->conn = conn;
 	ex->id = atomic_fetch_add(&r->proxy->next_exchange_id, 1) + 1;
 	ex->start_us = clock_mono_us();
@@ -682,8 +689,7 @@ exchange_framing(struct exchange *ex)
 static void
 exchange_route(struct exchange *ex, const char *method)
 {
-	struct proxy *p = ex->relay->proxy;
-	const struct cfg *cfg = p->cfg;
+	const struct cfg *cfg = ex->snap->cfg;
 	size_t path_len;
 
 	if (strlen(method) >= sizeof(ex->method)) {
@@ -966,7 +972,7 @@ relay_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
 	    why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ex->final_status : 0,
 	    ex->bytes_in, ex->bytes_out,
 	    ex->upstream_start_us ? ex->upstream_us : -1);
-	if (p->cfg->access_log) {
+	if (ex->snap->cfg->access_log) {
 		path_len = strcspn(ex->target, "?");
 		log_info("access id=%" PRIu64 " %s %.*s status=%u in=%" PRIu64
 		    " out=%" PRIu64 " ms=%" PRId64 " upstream_ms=%" PRId64 "%s",
@@ -988,6 +994,7 @@ relay_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
 	bodybuf_release(&ex->up);
 	bodybuf_release(&ex->down);
 	free(ex->head);
+	snapshot_unref(ex->snap);
 	ex->magic = 0;
 	free(ex);
 }
@@ -1029,6 +1036,15 @@ relay_expire_parked(struct relay *r, int64_t now_ms)
 			next = ex->park_deadline_ms - now_ms;
 	}
 	return next;
+}
+
+void
+relay_reload(struct relay *r)
+{
+	struct snapshot *next = proxy_current(r->proxy);
+
+	snapshot_unref(r->snap);
+	r->snap = next;
 }
 
 bool

@@ -40,6 +40,9 @@ enum MHD_Result relay_access(void *cls, struct MHD_Connection *conn,
 void relay_request_end(void *cls, struct MHD_Connection *conn,
     void **req_cls, enum MHD_RequestTerminationCode why);
 
+/* Take the proxy's current settings for exchanges that start from now on. */
+void relay_reload(struct relay *r);
+
 /* The token store changed: retry the exchanges parked for a token. */
 void relay_token_changed(struct relay *r);
 

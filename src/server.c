@@ -7,24 +7,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "admission.h"
 #include "cfg.h"
 #include "clock.h"
-#include "headers.h"
 #include "log.h"
 #include "metrics.h"
 #include "proxy.h"
 #include "refresher.h"
 #include "server.h"
+#include "snapshot.h"
 #include "token.h"
-#include "url.h"
 #include "worker.h"
-
-/* The xcc defaults a client that sent none gets (protocol doc). */
-#define SERVER_ACCEPT_VERSION "0.4.0"
-#define SERVER_USER_AGENT "XCC/0.4.0 (API)"
 
 struct server {
 	struct proxy proxy;
@@ -33,7 +27,6 @@ struct server {
 	unsigned n_workers;
 	pthread_mutex_t wake_lock;	/* guards n_running against free */
 	unsigned n_running;		/* workers the token wake may reach */
-	char *token_url;
 };
 
 /* The refresher thread's wake: every worker retries its parked exchanges. */
@@ -49,69 +42,55 @@ server_token_wake(void *ctx)
 	pthread_mutex_unlock(&s->wake_lock);
 }
 
-/* "https://host:443" and "host:443" from the configured upstream. */
-static int
-server_upstream_names(struct server *s, const struct cfg *cfg)
+static void
+server_refresher_config(const struct snapshot *snap,
+    struct refresher_config *rc)
 {
-	char *url = url_build(cfg->tls, cfg->host, cfg->port, "");
-	size_t len;
-	const char *hostport;
-
-	if (url == NULL)
-		return -ENOMEM;
-	len = strlen(url);
-	if (len > 0 && url[len - 1] == '/')
-		url[--len] = '\0';
-	s->proxy.base_url = url;
-	hostport = strstr(url, "://");
-	s->proxy.host_header = strdup(hostport != NULL ? hostport + 3 : url);
-	return s->proxy.host_header == NULL ? -ENOMEM : 0;
+	memset(rc, 0, sizeof(*rc));
+	rc->token_url = snap->token_url;
+	rc->client_id = snap->cfg->client_id;
+	rc->ca_file = snap->cfg->ca_file;
+	rc->connect_timeout_ms = snap->cfg->connect_timeout_ms;
 }
 
 struct server *
-server_new(const struct cfg *cfg, const int *fds, size_t n, char *err,
+server_new(struct cfg *cfg, const int *fds, size_t n, char *err,
     size_t errlen)
 {
 	struct refresher_config rc;
+	struct snapshot *snap;
 	struct server *s;
-	unsigned i;
+	unsigned i, workers = cfg->workers;
 
+	snap = snapshot_new(cfg, err, errlen);
+	if (snap == NULL)
+		return NULL;
 	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		goto nomem;
+	if (s == NULL) {
+		snapshot_unref(snap);
+		(void)snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	pthread_mutex_init(&s->wake_lock, NULL);
-	s->proxy.cfg = cfg;
+	pthread_mutex_init(&s->proxy.lock, NULL);
+	s->proxy.current = snap;
 	s->proxy.started_ms = clock_mono_ms();
 	atomic_init(&s->proxy.next_exchange_id, 0);
-	if (server_upstream_names(s, cfg) < 0 ||
-	    cfg_token_url(cfg, &s->token_url) < 0)
-		goto nomem;
-	s->proxy.rules = header_rules_new((const char *const *)cfg->headers,
-	    cfg->n_headers, SERVER_ACCEPT_VERSION, SERVER_USER_AGENT);
-	if (s->proxy.rules == NULL) {
-		(void)snprintf(err, errlen, "invalid header override: %s",
-		    strerror(errno));
-		goto fail;
-	}
 	s->proxy.metrics = metrics_new();
-	s->proxy.admission = admission_new(cfg->max_connections,
-	    cfg->max_connections_per_client);
+	s->proxy.admission = admission_new(snap->cfg->max_connections,
+	    snap->cfg->max_connections_per_client);
 	if (s->proxy.metrics == NULL || s->proxy.admission == NULL)
 		goto nomem;
-	memset(&rc, 0, sizeof(rc));
-	rc.token_url = s->token_url;
-	rc.client_id = cfg->client_id;
-	rc.ca_file = cfg->ca_file;
-	rc.connect_timeout_ms = cfg->connect_timeout_ms;
+	server_refresher_config(snap, &rc);
 	s->refresher = refresher_new(&rc, server_token_wake, s);
 	if (s->refresher == NULL)
 		goto nomem;
 	s->proxy.store = refresher_store(s->refresher);
-	token_store_set_key(s->proxy.store, cfg->refresh_token);
-	s->workers = calloc(cfg->workers, sizeof(*s->workers));
+	token_store_set_key(s->proxy.store, snap->cfg->refresh_token);
+	s->workers = calloc(workers, sizeof(*s->workers));
 	if (s->workers == NULL)
 		goto nomem;
-	for (i = 0; i < cfg->workers; i++) {
+	for (i = 0; i < workers; i++) {
 		s->workers[i] = worker_new(&s->proxy, i, fds, n, err, errlen);
 		if (s->workers[i] == NULL)
 			goto fail;
@@ -140,6 +119,61 @@ server_start(struct server *s)
 		pthread_mutex_unlock(&s->wake_lock);
 	}
 	return refresher_start(s->refresher);
+}
+
+/* Name the settings that changed but only take effect at a restart. */
+static void
+server_note_fixed(const struct cfg *a, const struct cfg *b)
+{
+	bool listen = a->n_listen != b->n_listen;
+	size_t i;
+
+	for (i = 0; !listen && i < a->n_listen; i++)
+		listen = strcmp(a->listen[i], b->listen[i]) != 0;
+	if (listen || a->socket_mode != b->socket_mode ||
+	    (a->socket_group == NULL) != (b->socket_group == NULL) ||
+	    (a->socket_group != NULL &&
+	    strcmp(a->socket_group, b->socket_group) != 0))
+		log_warnx("reload: listening sockets change only at a restart");
+	if (a->workers != b->workers)
+		log_warnx("reload: workers changes only at a restart");
+	if (a->client_timeout_ms != b->client_timeout_ms ||
+	    a->max_header_bytes != b->max_header_bytes ||
+	    a->max_connections != b->max_connections ||
+	    a->max_connections_per_client != b->max_connections_per_client)
+		log_warnx("reload: client_timeout, max_header_bytes and the "
+		    "connection limits change only at a restart");
+}
+
+int
+server_reload(struct server *s, struct cfg *next, char *err, size_t errlen)
+{
+	struct refresher_config rc;
+	struct snapshot *snap, *old;
+	unsigned i;
+
+	snap = snapshot_new(next, err, errlen);
+	if (snap == NULL)
+		return -EINVAL;
+	old = proxy_current(&s->proxy);
+	server_note_fixed(old->cfg, snap->cfg);
+	snapshot_unref(old);
+	server_refresher_config(snap, &rc);
+	(void)refresher_set_config(s->refresher, &rc);
+	token_store_set_key(s->proxy.store, snap->cfg->refresh_token);
+	log_init((enum log_level)snap->cfg->log_level);
+	proxy_replace(&s->proxy, snap);
+	snapshot_unref(snap);
+	for (i = 0; i < s->n_workers; i++)
+		worker_post(s->workers[i], WORKER_RELOAD);
+	return 0;
+}
+
+const struct cfg *
+server_cfg(struct server *s)
+{
+	/* The main thread is the only one that replaces it. */
+	return s->proxy.current->cfg;
 }
 
 void
@@ -195,14 +229,12 @@ server_free(struct server *s)
 	pthread_mutex_unlock(&s->wake_lock);
 	for (i = 0; i < s->n_workers; i++)
 		worker_free(s->workers[i]);
-	refresher_free(s->refresher);
 	free(s->workers);
+	refresher_free(s->refresher);
 	metrics_free(s->proxy.metrics);
 	admission_free(s->proxy.admission);
-	header_rules_free(s->proxy.rules);
-	free(s->proxy.base_url);
-	free(s->proxy.host_header);
-	free(s->token_url);
+	snapshot_unref(s->proxy.current);
+	pthread_mutex_destroy(&s->proxy.lock);
 	pthread_mutex_destroy(&s->wake_lock);
 	free(s);
 }

@@ -3,6 +3,7 @@
 #define XCC_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct cfg;
 struct token_store;
@@ -15,14 +16,29 @@ struct token_store;
 struct server;
 
 /*
- * Build everything for cfg (which must outlive the server) serving the
- * listening sockets fds.  NULL on failure, with the reason in err.
+ * Build everything for cfg (which the server owns from then on, also on
+ * failure) serving the listening sockets fds.  NULL on failure, with the
+ * reason in err.
  */
-struct server *server_new(const struct cfg *cfg, const int *fds, size_t n,
+struct server *server_new(struct cfg *cfg, const int *fds, size_t n,
     char *err, size_t errlen);
 
 /* Start the refresher and the workers.  0 or a negative errno. */
 int server_start(struct server *s);
+
+/*
+ * Apply a re-read configuration (owned by the server from then on): the
+ * API key, upstream, token endpoint, header overrides, limits of new
+ * exchanges, timeouts and log level change live, for exchanges that start
+ * afterwards.  Settings fixed at start (listening sockets, workers,
+ * libmicrohttpd's connection limits) are logged as needing a restart.
+ * Returns 0, or -EINVAL with the reason in err (the running settings stay).
+ */
+int server_reload(struct server *s, struct cfg *next, char *err,
+    size_t errlen);
+
+/* The settings in force (valid until the next reload). */
+const struct cfg *server_cfg(struct server *s);
 
 /* Stop accepting new connections; exchanges in flight go on. */
 void server_quiesce(struct server *s);

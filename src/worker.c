@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "proxy.h"
 #include "relay.h"
+#include "snapshot.h"
 #include "upstream.h"
 #include "worker.h"
 
@@ -115,9 +116,8 @@ worker_add_fd(struct worker *w, int fd, uint64_t data)
 }
 
 static struct MHD_Daemon *
-worker_daemon_new(struct worker *w, int fd)
+worker_daemon_new(struct worker *w, const struct cfg *cfg, int fd)
 {
-	const struct cfg *cfg = w->proxy->cfg;
 	unsigned timeout_s = (unsigned)((cfg->client_timeout_ms + 999) / 1000);
 
 	return MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -139,6 +139,7 @@ struct worker *
 worker_new(struct proxy *p, unsigned id, const int *fds, size_t n, char *err,
     size_t errlen)
 {
+	struct snapshot *snap = NULL;
 	struct worker *w;
 	size_t i;
 
@@ -165,9 +166,10 @@ worker_new(struct proxy *p, unsigned id, const int *fds, size_t n, char *err,
 	w->relay = relay_new(p, w->epfd, TAG_CURL);
 	if (w->relay == NULL)
 		goto nomem;
+	snap = proxy_current(p);
 	for (i = 0; i < n; i++) {
 		const union MHD_DaemonInfo *info;
-		struct MHD_Daemon *d = worker_daemon_new(w, fds[i]);
+		struct MHD_Daemon *d = worker_daemon_new(w, snap->cfg, fds[i]);
 
 		if (d == NULL) {
 			(void)snprintf(err, errlen,
@@ -185,10 +187,12 @@ worker_new(struct proxy *p, unsigned id, const int *fds, size_t n, char *err,
 		}
 	}
 	atomic_store(&w->heartbeat_ms, clock_mono_ms());
+	snapshot_unref(snap);
 	return w;
 nomem:
 	(void)snprintf(err, errlen, "worker %u: out of memory", id);
 fail:
+	snapshot_unref(snap);
 	worker_free(w);
 	return NULL;
 }
@@ -288,6 +292,8 @@ worker_main(void *arg)
 
 				(void)read(w->wakefd, &cnt, sizeof(cnt));
 				ev = atomic_exchange(&w->events, 0);
+				if (ev & WORKER_RELOAD)
+					relay_reload(w->relay);
 				if (ev & WORKER_TOKEN)
 					relay_token_changed(w->relay);
 				if (ev & WORKER_QUIESCE)

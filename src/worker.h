@@ -21,6 +21,7 @@ enum worker_event {
 	WORKER_TOKEN = 1 << 0,		/* the token store changed */
 	WORKER_QUIESCE = 1 << 1,	/* stop accepting connections */
 	WORKER_STOP = 1 << 2,		/* end every exchange and return */
+	WORKER_RELOAD = 1 << 3,		/* take the proxy's current settings */
 };
 
 /*
