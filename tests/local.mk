@@ -39,6 +39,7 @@ tests_check_refresher_LDADD = src/libproxy.la $(CHECK_LIBS) $(CURL_LIBS) \
 proxy_scenarios = \
 	tests/integration/proxy_relay.sh \
 	tests/integration/proxy_token.sh \
-	tests/integration/proxy_failures.sh
+	tests/integration/proxy_failures.sh \
+	tests/integration/proxy_reload.sh
 TESTS += $(proxy_scenarios)
 EXTRA_DIST += $(proxy_scenarios) tests/integration/proxy-lib.sh
