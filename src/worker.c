@@ -32,7 +32,7 @@
 /* The loop goes round at least this often, for the watchdog heartbeat. */
 #define WORKER_TICK_MS 1000
 /* Bytes libmicrohttpd may use per connection beyond the request head. */
-#define WORKER_CONNECTION_SLACK (64 * 1024)
+#define WORKER_CONNECTION_SLACK (16 * 1024)
 
 /* epoll data.u64 = tag | index-or-fd. */
 #define TAG_MASK	(UINT64_C(0xff) << 56)
