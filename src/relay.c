@@ -654,6 +654,17 @@ relay_request_begin(void *cls, const char *uri, struct MHD_Connection *conn)
 	return ex;
 }
 
+static enum MHD_Result
+count_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t key_size, const char *value, size_t value_size)
+{
+	size_t *total = cls;
+
+	/* As on the wire: "Name: value" and CRLF. */
+	*total += key_size + 2 + value_size + 2;
+	return MHD_YES;
+}
+
 /* Parse the request's framing: Content-Length or chunked. */
 static int
 exchange_framing(struct exchange *ex)
@@ -693,13 +704,37 @@ exchange_route(struct exchange *ex, const char *method)
 	size_t path_len;
 
 	if (strlen(method) >= sizeof(ex->method)) {
+		/* Marks the exchange as routed, for the calls that follow. */
+		strcpy(ex->method, "-");
 		exchange_fail(ex, MHD_HTTP_NOT_IMPLEMENTED, "unknown-method",
 		    "The proxy does not relay this request method.");
 		return;
 	}
 	strcpy(ex->method, method);
+	if (exchange_framing(ex) < 0) {
+		exchange_fail(ex, MHD_HTTP_BAD_REQUEST, "bad-content-length",
+		    "The Content-Length header is malformed.");
+		return;
+	}
 	if (ex->phase == PHASE_FAILED)
 		return;
+	/*
+	 * libmicrohttpd bounds the head by its memory pool, which is larger
+	 * than the configured limit; enforce the limit as named.
+	 */
+	{
+		size_t total = ex->target_len + strlen(method) + 12;
+
+		(void)MHD_get_connection_values_n(ex->conn, MHD_HEADER_KIND,
+		    count_header_bytes, &total);
+		if (total > cfg->max_header_bytes) {
+			exchange_fail(ex,
+			    MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
+			    "header-too-large",
+			    "The request head is larger than the proxy accepts.");
+			return;
+		}
+	}
 	if (ex->target[0] != '/') {
 		/* Absolute-form and asterisk-form targets name no upstream we use. */
 		exchange_fail(ex, MHD_HTTP_BAD_REQUEST, "bad-request-target",
@@ -710,11 +745,6 @@ exchange_route(struct exchange *ex, const char *method)
 		exchange_fail(ex, MHD_HTTP_METHOD_NOT_ALLOWED,
 		    "method-not-allowed",
 		    "The proxy does not relay CONNECT or TRACE.");
-		return;
-	}
-	if (exchange_framing(ex) < 0) {
-		exchange_fail(ex, MHD_HTTP_BAD_REQUEST, "bad-content-length",
-		    "The Content-Length header is malformed.");
 		return;
 	}
 	path_len = strcspn(ex->target, "?");
@@ -904,18 +934,31 @@ relay_access(void *cls, struct MHD_Connection *conn, const char *url,
 
 	if (ex == NULL || ex->magic != EXCHANGE_MAGIC)
 		return MHD_NO;
-	first = ex->kind == EXCHANGE_RELAY && ex->phase == PHASE_NEW &&
-	    ex->method[0] == '\0';
+	first = ex->method[0] == '\0';
 	if (first) {
 		exchange_route(ex, method);
-		/* Local answers with no body to wait for go out at once. */
-		if (ex->phase == PHASE_FAILED ||
-		    (ex->kind != EXCHANGE_RELAY && !ex->has_body))
+		/*
+		 * libmicrohttpd closes the connection after a response queued
+		 * before the request's end; that is right for a refused request
+		 * with a body we would only discard, and wrong for everything
+		 * else, which is answered at the final call instead.
+		 */
+		if (ex->phase == PHASE_FAILED && ex->has_body)
 			return exchange_answer(ex);
 		return MHD_YES;
 	}
-	if (ex->phase == PHASE_FAILED)
+	if (ex->phase == PHASE_FAILED) {
+		/*
+		 * libmicrohttpd cannot queue an answer while it delivers body
+		 * bytes: read and drop the rest, answer at the final call.
+		 */
+		if (*upload_data_size > 0) {
+			ex->bytes_in += *upload_data_size;
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
 		return exchange_answer(ex);
+	}
 	if (*upload_data_size > 0) {
 		if (ex->kind != EXCHANGE_RELAY || ex->phase == PHASE_ANSWERED ||
 		    !ex->has_body) {

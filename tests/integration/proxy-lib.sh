@@ -51,8 +51,9 @@ mock_reset() {
 
 # proxy_metric NAME [LABELS]: the value of NAME{LABELS} (0 when absent).
 proxy_metric() {
+  if [ -n "${2:-}" ]; then lib_want="$1{$2}"; else lib_want=$1; fi
   curl -sS --max-time 5 "$PROXY_URL/_proxy/metrics" |
-    awk -v want="$1${2:+\{$2\}}" '$1 == want { v = $2 } END { print v + 0 }'
+    awk -v want="$lib_want" '$1 == want { v = $2 } END { print v + 0 }'
 }
 
 # status METHOD URL [CURL-ARGS]...: print the HTTP status only.
