@@ -1,4 +1,4 @@
-/* headers.h: the header rules of a relayed exchange (RFC 9110), as pure functions. */
+/* headers.h: the header rules of a relayed exchange (RFC 9110), pure. */
 #ifndef XCC_HEADERS_H
 #define XCC_HEADERS_H
 
@@ -22,10 +22,13 @@ struct header_rules;
 
 /*
  * Rules sending accept_version and user_agent when the client sent none,
- * and the overrides ("Name: value") always, replacing the client's.
- * NULL with errno EINVAL for a malformed override (name not an RFC 9110
- * token, CR, LF or NUL in the value) or one naming a header the proxy
- * owns (Authorization, Host, hop-by-hop), ENOMEM otherwise.
+ * and the overrides ("Name: value", at most 32) always, replacing the
+ * client's fields of that name; an override with an empty value ("Name:")
+ * omits the field, as curl -H does.  NULL with errno EINVAL for a
+ * malformed override (name not an RFC 9110 token, a control character
+ * but HTAB in the value), one naming a field the proxy owns
+ * (Authorization, Proxy-Authorization, Host, Expect, Content-Length,
+ * hop-by-hop), a default with a control character, or too many; ENOMEM.
  */
 struct header_rules *header_rules_new(const char *const *overrides,
     size_t n_overrides, const char *accept_version, const char *user_agent);
@@ -34,16 +37,19 @@ struct header_rules *header_rules_new(const char *const *overrides,
 void header_rules_free(struct header_rules *r);
 
 /*
- * The upstream request's header lines, built from the client's: hop-by-hop
- * fields (RFC 9110 section 7.6.1: Connection, Proxy-Connection,
- * Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade) and every field
- * the client's Connection names are dropped; so are Authorization,
- * Proxy-Authorization, Host (replaced by "Host: upstream_host"), Expect
- * and Content-Length (the relay frames the body through libcurl, and
- * "Expect:" keeps libcurl from adding its own); defaults fill in, the
- * overrides win, and "Authorization: Bearer <token>" comes last.  Returns
- * 0, -EBADMSG when a client field is malformed (name not a token; CR, LF
- * or NUL in a value), -ENOMEM.
+ * The upstream request's header lines, built from the client's, in their
+ * order: hop-by-hop fields (RFC 9110 section 7.6.1: Connection,
+ * Proxy-Connection, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade)
+ * and every field a Connection field names are dropped; so are
+ * Authorization, Proxy-Authorization, Host, Expect and Content-Length
+ * (libcurl frames the body and negotiates 100-continue itself).  Then the
+ * defaults where the client sent none, the overrides, "Host:
+ * upstream_host" (with its ":port"), "Expect:" (keeps libcurl from adding
+ * its own) and "Authorization: Bearer <token>".  Names match
+ * case-insensitively.  Returns 0; -EBADMSG when a client field is
+ * malformed (name not a token; CR, LF or NUL in a value, which includes
+ * obs-fold), the relay's 400; -EINVAL for a token with CR, LF or NUL;
+ * -ENOMEM.  *ret_list is written only on success.
  */
 int headers_build_request(const struct header_rules *r,
     const struct header_pair *in, size_t n_in, const char *upstream_host,
@@ -52,11 +58,16 @@ int headers_build_request(const struct header_rules *r,
 /* Free a list from headers_build_request(), wiping each line first. */
 void headers_free_request(struct curl_slist *list);
 
+/* Overwrite every line of list with NUL bytes, keeping the list. */
+void headers_wipe_request(struct curl_slist *list);
+
 /*
  * Which response fields may go back to the client: keep[i] is false for
- * hop-by-hop fields, those the response's Connection names, and the
- * framing (Content-Length, Transfer-Encoding), which the server redoes.
- * Returns 0 or -EBADMSG for a field name that is not a token.
+ * hop-by-hop fields, those the response's Connection names,
+ * Proxy-Authenticate and Proxy-Authentication-Info (addressed to this
+ * proxy, RFC 9110 section 11.7.1) and Content-Length (the server frames
+ * the body again).  Returns 0, or -EBADMSG for a field name that is not a
+ * token or a value with CR, LF or NUL (the relay's 502).
  */
 int headers_filter_response(const struct header_pair *in, size_t n,
     bool *keep);

@@ -45,3 +45,8 @@ proxy_scenarios = \
 TESTS += $(proxy_scenarios)
 EXTRA_DIST += $(proxy_scenarios) tests/integration/proxy-lib.sh
 
+check_PROGRAMS += tests/check_headers
+TESTS += tests/check_headers
+tests_check_headers_SOURCES = tests/check_headers.c
+tests_check_headers_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CURL_CFLAGS)
+tests_check_headers_LDADD = src/libproxy.la $(CHECK_LIBS)
