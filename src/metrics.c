@@ -1,6 +1,7 @@
 /* metrics.c: the daemon's counters and their Prometheus text rendering. */
 #include "config.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -10,18 +11,34 @@
 #include "metrics.h"
 
 #define METHODS 8
-#define CLASSES 6	/* 1xx..5xx and "aborted" */
+/* 1xx..5xx; "aborted" (status 0) and "other" (a status out of range). */
+#define CLASSES 7
+#define CLASS_ABORTED 5
+#define CLASS_OTHER 6
 
 static const char *const method_names[METHODS] = {
 	"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "other",
 };
 static const char *const class_names[CLASSES] = {
-	"1xx", "2xx", "3xx", "4xx", "5xx", "aborted",
+	"1xx", "2xx", "3xx", "4xx", "5xx", "aborted", "other",
 };
 static const char *const refusal_names[METRICS_REFUSED_N] = {
-	"bad_request", "method", "url_too_long", "header_too_large",
-	"connections", "no_token", "upstream_error", "upstream_timeout",
-	"internal", "shutdown",
+	[METRICS_REFUSED_BAD_REQUEST] = "bad_request",
+	[METRICS_REFUSED_TOO_LARGE] = "too_large",
+	[METRICS_REFUSED_HEADER_TOO_LARGE] = "header_too_large",
+	[METRICS_REFUSED_URL_TOO_LONG] = "url_too_long",
+	[METRICS_REFUSED_METHOD] = "method",
+	[METRICS_REFUSED_PATH] = "path",
+	[METRICS_REFUSED_HOST] = "host",
+	[METRICS_REFUSED_ORIGIN] = "origin",
+	[METRICS_REFUSED_PEER] = "peer",
+	[METRICS_REFUSED_RATE] = "rate",
+	[METRICS_REFUSED_CONNECTIONS] = "connections",
+	[METRICS_REFUSED_NO_TOKEN] = "no_token",
+	[METRICS_REFUSED_UPSTREAM_ERROR] = "upstream_error",
+	[METRICS_REFUSED_UPSTREAM_TIMEOUT] = "upstream_timeout",
+	[METRICS_REFUSED_INTERNAL] = "internal",
+	[METRICS_REFUSED_SHUTDOWN] = "shutdown",
 };
 /* Upper bounds of the latency buckets, in microseconds (+Inf is last). */
 static const uint64_t bucket_us[] = {
@@ -90,9 +107,14 @@ void
 metrics_exchange_done(struct metrics *m, const char *method, unsigned status,
     uint64_t bytes_in, uint64_t bytes_out, int64_t upstream_us)
 {
-	size_t c = status >= 100 && status < 600 ? status / 100 - 1 :
-	    CLASSES - 1;
-	size_t b;
+	size_t c, b;
+
+	if (status == 0)
+		c = CLASS_ABORTED;
+	else if (status >= 100 && status < 600)
+		c = status / 100 - 1;
+	else
+		c = CLASS_OTHER;
 
 	atomic_fetch_sub_explicit(&m->exchanges, 1, RELAXED);
 	atomic_fetch_add_explicit(&m->requests[method_index(method)][c], 1,
@@ -139,6 +161,8 @@ static void
 text_add(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
+	size_t cap;
+	char *q;
 	int n;
 
 	if (t->failed)
@@ -155,13 +179,13 @@ text_add(struct text *t, const char *fmt, ...)
 			t->len += (size_t)n;
 			return;
 		}
-		char *q = realloc(t->p, t->cap * 2 + (size_t)n);
-		if (q == NULL) {
+		cap = t->cap * 2 + (size_t)n;
+		if ((q = realloc(t->p, cap)) == NULL) {
 			t->failed = 1;
 			return;
 		}
 		t->p = q;
-		t->cap = t->cap * 2 + (size_t)n;
+		t->cap = cap;
 	}
 }
 
@@ -174,12 +198,86 @@ text_family(struct text *t, const char *name, const char *type,
 
 #define LOAD(x) ((unsigned long long)atomic_load_explicit(&(x), RELAXED))
 
+/*
+ * Buckets are counted apart and summed here, so an update touches one
+ * bucket; the text wants them cumulative (le = "less or equal").
+ */
+static void
+render_latency(struct text *t, struct metrics *m)
+{
+	unsigned long long cum = 0;
+	size_t i;
+
+	text_family(t, "xcc_proxy_upstream_latency_seconds", "histogram",
+	    "Time from sending a request upstream to its response head.");
+	for (i = 0; i < BUCKETS; i++) {
+		cum += LOAD(m->latency[i]);
+		if (i < BUCKETS - 1)
+			text_add(t, "xcc_proxy_upstream_latency_seconds_bucket"
+			    "{le=\"%g\"} %llu\n", (double)bucket_us[i] / 1e6,
+			    cum);
+		else
+			text_add(t, "xcc_proxy_upstream_latency_seconds_bucket"
+			    "{le=\"+Inf\"} %llu\n", cum);
+	}
+	text_add(t, "xcc_proxy_upstream_latency_seconds_sum %.6f\n",
+	    (double)LOAD(m->latency_sum_us) / 1e6);
+	text_add(t, "xcc_proxy_upstream_latency_seconds_count %llu\n", cum);
+}
+
+/* A sample value as the text format spells it, non-finite ones included. */
+static void
+render_double(struct text *t, const char *name, double v)
+{
+	if (isnan(v))
+		text_add(t, "%s NaN\n", name);
+	else if (isinf(v))
+		text_add(t, "%s %cInf\n", name, v > 0 ? '+' : '-');
+	else
+		text_add(t, "%s %.3f\n", name, v);
+}
+
+static void
+render_token(struct text *t, const struct metrics_token *tk)
+{
+	text_family(t, "xcc_proxy_token_refreshes_total", "counter",
+	    "Access-token requests to the token endpoint, by result.");
+	text_add(t, "xcc_proxy_token_refreshes_total{result=\"ok\"} %llu\n",
+	    (unsigned long long)tk->refresh_ok);
+	text_add(t, "xcc_proxy_token_refreshes_total{result=\"failed\"} "
+	    "%llu\n", (unsigned long long)tk->refresh_failed);
+	text_family(t, "xcc_proxy_token_ready", "gauge",
+	    "1 while a valid access token is held.");
+	text_add(t, "xcc_proxy_token_ready %d\n", tk->ready ? 1 : 0);
+	/* Absent rather than a made-up number while no token is held. */
+	text_family(t, "xcc_proxy_token_expiry_seconds", "gauge",
+	    "Seconds until the held access token expires (negative: expired).");
+	if (tk->has_expiry)
+		render_double(t, "xcc_proxy_token_expiry_seconds",
+		    tk->seconds_until_expiry);
+}
+
+static void
+render_counter(struct text *t, const char *name, const char *help,
+    unsigned long long v)
+{
+	text_family(t, name, "counter", help);
+	text_add(t, "%s %llu\n", name, v);
+}
+
+static void
+render_gauge(struct text *t, const char *name, const char *help, long long v)
+{
+	text_family(t, name, "gauge", help);
+	text_add(t, "%s %lld\n", name, v);
+}
+
 char *
 metrics_render(struct metrics *m, const struct metrics_token *tk,
     size_t *ret_len)
 {
+	/* The whole text is about 6 KiB: one allocation, as a rule. */
 	struct text t = { malloc(8192), 0, 8192, 0 };
-	unsigned long long cum = 0;
 	size_t i, j;
 
 	if (t.p == NULL)
@@ -191,67 +289,30 @@ metrics_render(struct metrics *m, const struct metrics_token *tk,
 			text_add(&t, "xcc_proxy_requests_total{method=\"%s\","
 			    "code=\"%s\"} %llu\n", method_names[i],
 			    class_names[j], LOAD(m->requests[i][j]));
-	text_family(&t, "xcc_proxy_upstream_latency_seconds", "histogram",
-	    "Time from sending a request upstream to its response head.");
-	for (i = 0; i < BUCKETS; i++) {
-		cum += LOAD(m->latency[i]);
-		if (i < BUCKETS - 1)
-			text_add(&t, "xcc_proxy_upstream_latency_seconds_bucket"
-			    "{le=\"%g\"} %llu\n", (double)bucket_us[i] / 1e6,
-			    cum);
-		else
-			text_add(&t, "xcc_proxy_upstream_latency_seconds_bucket"
-			    "{le=\"+Inf\"} %llu\n", cum);
-	}
-	text_add(&t, "xcc_proxy_upstream_latency_seconds_sum %.6f\n",
-	    (double)LOAD(m->latency_sum_us) / 1e6);
-	text_add(&t, "xcc_proxy_upstream_latency_seconds_count %llu\n", cum);
-	text_family(&t, "xcc_proxy_received_bytes_total", "counter",
-	    "Request body bytes received from clients.");
-	text_add(&t, "xcc_proxy_received_bytes_total %llu\n",
-	    LOAD(m->bytes_in));
-	text_family(&t, "xcc_proxy_sent_bytes_total", "counter",
-	    "Response body bytes sent to clients.");
-	text_add(&t, "xcc_proxy_sent_bytes_total %llu\n", LOAD(m->bytes_out));
-	text_family(&t, "xcc_proxy_replays_total", "counter",
-	    "Requests replayed once with a fresh token after an upstream 401.");
-	text_add(&t, "xcc_proxy_replays_total %llu\n", LOAD(m->replays));
-	text_family(&t, "xcc_proxy_client_aborts_total", "counter",
-	    "Exchanges whose client went away before the end.");
-	text_add(&t, "xcc_proxy_client_aborts_total %llu\n",
+	render_latency(&t, m);
+	render_counter(&t, "xcc_proxy_received_bytes_total",
+	    "Request body bytes received from clients.", LOAD(m->bytes_in));
+	render_counter(&t, "xcc_proxy_sent_bytes_total",
+	    "Response body bytes sent to clients.", LOAD(m->bytes_out));
+	render_counter(&t, "xcc_proxy_replays_total",
+	    "Requests replayed once with a fresh token after an upstream 401.",
+	    LOAD(m->replays));
+	render_counter(&t, "xcc_proxy_client_aborts_total",
+	    "Exchanges whose client went away before the end.",
 	    LOAD(m->client_aborts));
 	text_family(&t, "xcc_proxy_refused_requests_total", "counter",
 	    "Requests the proxy answered itself with an error, by reason.");
 	for (i = 0; i < METRICS_REFUSED_N; i++)
 		text_add(&t, "xcc_proxy_refused_requests_total{reason=\"%s\"} "
 		    "%llu\n", refusal_names[i], LOAD(m->refused[i]));
-	text_family(&t, "xcc_proxy_connections", "gauge",
-	    "Client connections open.");
-	text_add(&t, "xcc_proxy_connections %lld\n",
+	render_gauge(&t, "xcc_proxy_connections", "Client connections open.",
 	    (long long)atomic_load_explicit(&m->connections, RELAXED));
-	text_family(&t, "xcc_proxy_connections_total", "counter",
-	    "Client connections accepted.");
-	text_add(&t, "xcc_proxy_connections_total %llu\n",
-	    LOAD(m->connections_total));
-	text_family(&t, "xcc_proxy_exchanges", "gauge",
-	    "Exchanges in progress.");
-	text_add(&t, "xcc_proxy_exchanges %lld\n",
+	render_counter(&t, "xcc_proxy_connections_total",
+	    "Client connections accepted.", LOAD(m->connections_total));
+	render_gauge(&t, "xcc_proxy_exchanges", "Exchanges in progress.",
 	    (long long)atomic_load_explicit(&m->exchanges, RELAXED));
-	text_family(&t, "xcc_proxy_token_refreshes_total", "counter",
-	    "Access-token requests to the token endpoint, by result.");
-	text_add(&t, "xcc_proxy_token_refreshes_total{result=\"ok\"} %llu\n",
-	    (unsigned long long)tk->refresh_ok);
-	text_add(&t, "xcc_proxy_token_refreshes_total{result=\"failed\"} "
-	    "%llu\n", (unsigned long long)tk->refresh_failed);
-	text_family(&t, "xcc_proxy_token_ready", "gauge",
-	    "1 while a valid access token is held.");
-	text_add(&t, "xcc_proxy_token_ready %d\n", tk->ready ? 1 : 0);
-	if (tk->has_expiry) {
-		text_family(&t, "xcc_proxy_token_expiry_seconds", "gauge",
-		    "Seconds until the held access token expires.");
-		text_add(&t, "xcc_proxy_token_expiry_seconds %.3f\n",
-		    tk->seconds_until_expiry);
-	}
+	if (tk != NULL)
+		render_token(&t, tk);
 	if (t.failed) {
 		free(t.p);
 		return NULL;

@@ -50,3 +50,9 @@ TESTS += tests/check_headers
 tests_check_headers_SOURCES = tests/check_headers.c
 tests_check_headers_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CURL_CFLAGS)
 tests_check_headers_LDADD = src/libproxy.la $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_metrics
+TESTS += tests/check_metrics
+tests_check_metrics_SOURCES = tests/check_metrics.c
+tests_check_metrics_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_metrics_LDADD = src/libproxy.la $(CHECK_LIBS)
