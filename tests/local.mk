@@ -41,7 +41,13 @@ proxy_scenarios = \
 	tests/integration/proxy_token.sh \
 	tests/integration/proxy_failures.sh \
 	tests/integration/proxy_reload.sh \
-	tests/integration/proxy_limits.sh
+	tests/integration/proxy_limits.sh \
+	tests/integration/proxy_stream.sh \
+	tests/integration/proxy_tls.sh \
+	tests/integration/proxy_connections.sh \
+	tests/integration/proxy_curl.sh \
+	tests/integration/proxy_cli.sh \
+	tests/integration/proxy_secrets.sh
 TESTS += $(proxy_scenarios)
 EXTRA_DIST += $(proxy_scenarios) tests/integration/proxy-lib.sh
 
