@@ -1327,6 +1327,9 @@ parse_argv(struct loader *ld)
 			    "use XANADU_CLOUD_REFRESH_TOKEN, "
 			    "--refresh-token-file or the refresh-token "
 			    "credential", "--refresh-token");
+			/* Skip the value: it is the key, never to be echoed. */
+			if (eq == NULL && i + 1 < in->argc)
+				i++;
 			continue;
 		}
 		if (strncmp(name, "access-token", len) == 0 && len == 12) {
@@ -1336,6 +1339,8 @@ parse_argv(struct loader *ld)
 			    "XANADU_CLOUD_REFRESH_TOKEN, --refresh-token-file "
 			    "or the refresh-token credential",
 			    "--access-token");
+			if (eq == NULL && i + 1 < in->argc)
+				i++;
 			continue;
 		}
 		if (eq == NULL && takes_no_value(name, &action)) {

@@ -663,6 +663,31 @@ START_TEST(test_cfg_problem_never_echoes_token)
 }
 END_TEST
 
+START_TEST(test_cfg_problem_never_echoes_flag_secret)
+{
+	static const char *const refresh[] = {
+		"--refresh-token", "sEcReT.flag", NULL,
+	};
+	static const char *const access[] = {
+		"--access-token", "sEcReT.flag", "--port", "1", NULL,
+	};
+	static const char *const env[] = { KEY_ENV, NULL };
+	struct run run;
+
+	/* The value after the refused flag is the secret: not an argument. */
+	load(&run, refresh, env);
+	expect_problem(&run, "--refresh-token: the API key is never taken",
+	    true);
+	ck_assert_ptr_null(strstr(run.out, "sEcReT"));
+	ck_assert_uint_eq(run.problems.n, 1);
+	run_free(&run);
+	load(&run, access, env);
+	ck_assert_ptr_null(strstr(run.out, "sEcReT"));
+	ck_assert_uint_eq(run.problems.n, 1);
+	run_free(&run);
+}
+END_TEST
+
 START_TEST(test_cfg_problem_missing_key)
 {
 	struct run run;
@@ -1230,6 +1255,7 @@ cfg_suite(void)
 	tc = tcase("problems");
 	tcase_add_loop_test(tc, test_cfg_problem_reported, 0, N(bad));
 	tcase_add_test(tc, test_cfg_problem_never_echoes_token);
+	tcase_add_test(tc, test_cfg_problem_never_echoes_flag_secret);
 	tcase_add_test(tc, test_cfg_problem_missing_key);
 	tcase_add_test(tc, test_cfg_problem_every_line_reported);
 	suite_add_tcase(s, tc);
