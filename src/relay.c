@@ -100,7 +100,7 @@ struct exchange {
 	/* The answer. */
 	unsigned fail_status;
 	const char *fail_code;
-	char fail_detail[256];
+	char fail_detail[400];
 	unsigned final_status;
 
 	/* Accounting. */
@@ -394,9 +394,18 @@ exchange_start(struct exchange *ex)
 	}
 	rc = headers_build_request(snap->rules, pairs, hc.n, snap->host_header,
 	    ex->token, &ex->headers);
-	if (rc < 0) {
+	if (rc == -EBADMSG) {
 		exchange_fail(ex, MHD_HTTP_BAD_REQUEST, "bad-header",
 		    "A request header field is malformed.");
+		return rc;
+	}
+	if (rc < 0) {
+		/* The token itself cannot be sent: the token endpoint's fault. */
+		exchange_fail(ex, rc == -ENOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR :
+		    MHD_HTTP_BAD_GATEWAY, rc == -ENOMEM ? "internal-error" :
+		    "bad-access-token", rc == -ENOMEM ?
+		    "The proxy ran out of memory for this request." :
+		    "The token endpoint issued an access token that cannot be sent.");
 		return rc;
 	}
 	/* libcurl would add its own Accept header; relay exactly what came. */

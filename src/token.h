@@ -139,7 +139,7 @@ struct token_status {
 	int64_t next_attempt_ms;	/* next refresh or retry, 0 if none */
 	uint64_t refresh_ok;		/* fetches that succeeded */
 	uint64_t refresh_failed;	/* fetches that failed */
-	char last_error[160];		/* the last failure's reason, or "" */
+	char last_error[320];		/* the last failure's reason, or "" */
 };
 
 /* A consistent snapshot of the store's state. */

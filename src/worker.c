@@ -120,14 +120,15 @@ worker_daemon_new(struct worker *w, const struct cfg *cfg, int fd)
 {
 	unsigned timeout_s = (unsigned)((cfg->client_timeout_ms + 999) / 1000);
 
+	/* The logger first, so that no message goes to libmicrohttpd's own. */
 	return MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG, 0, worker_accept_cb, w, relay_access, w->relay,
+	    MHD_OPTION_EXTERNAL_LOGGER, worker_mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_URI_LOG_CALLBACK, relay_request_begin, w->relay,
 	    MHD_OPTION_NOTIFY_COMPLETED, relay_request_end, w->relay,
 	    MHD_OPTION_NOTIFY_CONNECTION, worker_connection_cb, w,
 	    MHD_OPTION_UNESCAPE_CALLBACK, worker_no_unescape, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, worker_mhd_log, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
 	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,

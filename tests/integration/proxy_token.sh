@@ -40,7 +40,13 @@ refreshes=$(mock_counter token_ok)
 [ "$refreshes" -le 12 ] || fail "$refreshes refreshes in 15 s: not single flight"
 
 # Revoked token: the upstream's 401 triggers one refresh and a replay; the
-# POST body arrives intact and the client sees 200.
+# POST body arrives intact and the client sees 200.  Fresh emulator with
+# 300 s tokens, so no proactive refresh can slip in before the 401.
+stop proxy || fail "proxy did not stop"
+stop mock || fail "emulator did not stop"
+mockcloud_start
+proxy_start
+[ "$(status GET "$PROXY_URL/healthz")" = 200 ] || fail "no token after restart"
 head -c 300000 /dev/urandom >"$TEST_TMP/body"
 want=$(cksum <"$TEST_TMP/body" | cut -d' ' -f1)
 curl -sS --max-time 5 -X POST "$MOCK_URL/_mock/revoke" || fail "revoke"
