@@ -74,5 +74,5 @@ tests_xcc_xcc_get_LDADD = src/xcc/libxcc.la
 XCC_SCENARIOS = tests/xcc/demo.sh tests/xcc/rule.sh tests/xcc/tls.sh \
 	tests/xcc/stream.sh
 dist_check_SCRIPTS += $(XCC_SCENARIOS)
-EXTRA_DIST += tests/xcc/xcc-lib.sh tests/xcc/testfs.h
+EXTRA_DIST += tests/xcc/xcc-lib.sh tests/xcc/testfs.h tests/xcc/install-check.sh
 TESTS += $(XCC_SCENARIOS)
