@@ -17,6 +17,7 @@
 #include "cfg.h"
 #include "dotenv.h"
 #include "log.h"
+#include "peercred.h"
 #include "secret.h"
 
 enum opt_type {
@@ -35,6 +36,14 @@ enum opt_type {
 	OPT_DURATION,
 	OPT_LOG_LEVEL,
 	OPT_SECRET,		/* printed only; never set by file or flag */
+	/* Lists of words (spaces or commas between), kept as one string. */
+	OPT_HOSTS,		/* Host values: name or address, ":port" */
+	OPT_ORIGINS,		/* http(s)://host[:port] */
+	OPT_METHODS,		/* request method tokens */
+	OPT_PATHS,		/* path patterns: /a/ * /b, /a/ ** */
+	OPT_USERS,		/* user names or uids, resolved */
+	OPT_GROUPS,		/* group names or gids, resolved */
+	OPT_REQUIRE,		/* "Name" or "Name: value" */
 };
 
 /* One setting: its key (and flag), where it lives and how it reads. */
@@ -113,6 +122,27 @@ static const struct opt opts[] = {
 	    "LEVEL", "error, warning, info or debug" },
 	{ "access_log", OPT_BOOL, F(access_log), "yes", 0, 0, NULL, "BOOL",
 	    "log one line per exchange" },
+	/* Who may use the proxy: see policy.h and SECURITY.md. */
+	{ "allow_hosts", OPT_HOSTS, F(allow_hosts), "localhost 127.0.0.1 [::1]",
+	    0, CFG_WORDS_MAX, NULL, "'HOST...'",
+	    "Host values answered (also with :PORT)" },
+	{ "allow_origins", OPT_ORIGINS, F(allow_origins), NULL, 0,
+	    CFG_WORDS_MAX, NULL, "'ORIGIN...'",
+	    "browser origins (http://host:port) let through; * any" },
+	{ "require_header", OPT_REQUIRE, F(require_header), NULL, 0, 0, NULL,
+	    "'NAME[: VALUE]'", "header every request must carry" },
+	{ "allow_methods", OPT_METHODS, F(allow_methods),
+	    "GET HEAD POST PUT PATCH DELETE OPTIONS", 0, CFG_WORDS_MAX, NULL,
+	    "'METHOD...'", "request methods relayed" },
+	{ "allow_paths", OPT_PATHS, F(allow_paths), NULL, 0, CFG_WORDS_MAX,
+	    NULL, "'PATTERN...'", "relay only these paths (/jobs/*, /a/**)" },
+	{ "deny_paths", OPT_PATHS, F(deny_paths), NULL, 0, CFG_WORDS_MAX,
+	    NULL, "'PATTERN...'", "never relay these paths" },
+	{ "allow_users", OPT_USERS, F(allow_users), NULL, 0, CFG_WORDS_MAX,
+	    NULL, "'USER...'", "local users who may connect (default: all)" },
+	{ "allow_groups", OPT_GROUPS, F(allow_groups), NULL, 0,
+	    CFG_WORDS_MAX, NULL, "'GROUP...'",
+	    "local groups whose members may connect" },
 	/* Secrets: shown by --check-config, never set by file or flag. */
 	{ "refresh_token", OPT_SECRET, F(refresh_token), NULL, 0, 0,
 	    "XANADU_CLOUD_REFRESH_TOKEN", NULL, NULL },
@@ -499,6 +529,44 @@ is_listen(const char *s)
 	return is_hostname(s, (size_t)(colon - s));
 }
 
+/* "host", "1.2.3.4" or "[v6]", then an optional ":port". */
+static bool
+is_host_port(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	uint64_t port;
+	size_t len = strlen(s);
+
+	if (colon != NULL && (s[0] != '[' || colon[-1] == ']')) {
+		if (parse_number(colon + 1, &port) < 0 || port < 1 ||
+		    port > 65535)
+			return false;
+		len = (size_t)(colon - s);
+	}
+	return s[0] == '[' ? is_bracketed_ipv6(s, len) : is_hostname(s, len);
+}
+
+static bool
+is_origin(const char *s)
+{
+	if (strncasecmp(s, "https://", 8) == 0)
+		return is_host_port(s + 8);
+	if (strncasecmp(s, "http://", 7) == 0)
+		return is_host_port(s + 7);
+	return false;
+}
+
+static bool
+is_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!is_tchar((unsigned char)*s))
+			return false;
+	return true;
+}
+
 static bool
 is_header(const char *s)
 {
@@ -569,6 +637,105 @@ set_string(struct loader *ld, char **field, const char *value)
 		return;
 	free(*field);
 	*field = s;
+}
+
+/* Why one word of a list does not do for its option, or NULL. */
+static const char *
+word_fault(const struct opt *o, const char *w)
+{
+	uid_t uid;
+	gid_t gid;
+	int r;
+
+	switch (o->type) {
+	case OPT_HOSTS:
+		return strcmp(w, "*") == 0 || is_host_port(w) ? NULL :
+		    "not a host name, IPv4 address or [IPv6 address] with an "
+		    "optional :PORT";
+	case OPT_ORIGINS:
+		return strcmp(w, "*") == 0 || is_origin(w) ? NULL :
+		    "not an origin such as http://localhost:8888";
+	case OPT_METHODS:
+		return is_token(w) ? NULL : "not a method name";
+	case OPT_PATHS:
+		return w[0] == '/' && strpbrk(w, "?#") == NULL ? NULL :
+		    "not a path pattern such as /jobs/*/result or /devices/**";
+	case OPT_USERS:
+		r = peercred_resolve_user(w, &uid);
+		return r == 0 ? NULL : r == -EINVAL ? "not a user name" :
+		    "not a user of this system";
+	case OPT_GROUPS:
+		r = peercred_resolve_group(w, &gid);
+		return r == 0 ? NULL : r == -EINVAL ? "not a group name" :
+		    "not a group of this system";
+	default:
+		return "not expected here";
+	}
+}
+
+/*
+ * A list of words, split on spaces and commas, each checked for its
+ * option; kept joined by single spaces so that --check-config prints
+ * one canonical line.  False, with the problem reported, when a word is
+ * bad or there are too many.
+ */
+static bool
+set_words(struct loader *ld, const struct opt *o, char **field,
+    const char *value, const char *origin)
+{
+	char *out, *w, shown[80];
+	const char *p = value, *fault;
+	size_t len, n = 0, used = 0;
+	bool ok = true;
+
+	out = malloc(strlen(value) + 1);
+	w = malloc(strlen(value) + 1);
+	if (out == NULL || w == NULL) {
+		ld->err = -ENOMEM;
+		ok = false;
+		goto out;
+	}
+	for (;;) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			break;
+		len = strcspn(p, " \t,");
+		memcpy(w, p, len);
+		w[len] = '\0';
+		p += len;
+		fault = len > CFG_WORD_BYTES_MAX ? "too long" :
+		    word_fault(o, w);
+		if (fault != NULL) {
+			shown_value(w, shown, sizeof(shown));
+			problem(ld, "%s: %s: \"%s\" is %s", origin, o->key,
+			    shown, fault);
+			ok = false;
+			continue;
+		}
+		if (++n > o->max) {
+			problem(ld, "%s: %s: more than %" PRIu64 " entries",
+			    origin, o->key, o->max);
+			ok = false;
+			break;
+		}
+		if (used > 0)
+			out[used++] = ' ';
+		memcpy(out + used, w, len);
+		used += len;
+	}
+	out[used] = '\0';
+	if (!ok)
+		goto out;
+	free(*field);
+	*field = NULL;
+	if (used > 0) {
+		*field = out;
+		out = NULL;
+	}
+out:
+	free(out);
+	free(w);
+	return ok;
 }
 
 static void
@@ -715,6 +882,23 @@ opt_set(struct loader *ld, size_t idx, const char *value,
 	case OPT_SECRET:
 		/* Never reached: secrets go through the token candidates. */
 		expected = "no value here";
+		break;
+	case OPT_HOSTS:
+	case OPT_ORIGINS:
+	case OPT_METHODS:
+	case OPT_PATHS:
+	case OPT_USERS:
+	case OPT_GROUPS:
+		if (!set_words(ld, o, field, value, origin))
+			return;
+		break;
+	case OPT_REQUIRE:
+		if (!is_token(value) && !is_header(value)) {
+			expected = "\"Name\" or \"Name: value\" with a token "
+			    "name and no control characters";
+			break;
+		}
+		set_string(ld, field, value);
 		break;
 	}
 	if (expected != NULL) {
@@ -1496,6 +1680,14 @@ cfg_free(struct cfg *cfg)
 	secret_unref(cfg->access_token);
 	free(cfg->refresh_token_file);
 	free(cfg->config_file);
+	free(cfg->allow_hosts);
+	free(cfg->allow_origins);
+	free(cfg->require_header);
+	free(cfg->allow_methods);
+	free(cfg->allow_paths);
+	free(cfg->deny_paths);
+	free(cfg->allow_users);
+	free(cfg->allow_groups);
 	free(cfg);
 }
 
@@ -1618,7 +1810,18 @@ cfg_print(const struct cfg *cfg, FILE *out)
 			snprintf(buf, sizeof(buf), "%04" PRIo32,
 			    *(const uint32_t *)field);
 			break;
+		case OPT_HOSTS:
+		case OPT_ORIGINS:
+		case OPT_METHODS:
+		case OPT_PATHS:
+		case OPT_USERS:
+		case OPT_GROUPS:
+			v = *(char *const *)field;
+			if (v == NULL)
+				v = "(none)";
+			break;
 		case OPT_NAME:
+		case OPT_REQUIRE:
 		case OPT_HOST:
 		case OPT_PATH:
 		case OPT_URL:

@@ -48,6 +48,8 @@ enum cfg_action {
 #define CFG_DEFAULT_BUFFER_BYTES	(256 * 1024)
 #define CFG_SECRET_FILE_MAX		(16 * 1024)	/* refresh-token files */
 #define CFG_CONFIG_LINE_MAX		4096	/* one config-file line */
+#define CFG_WORDS_MAX			64	/* entries of an allow_ list */
+#define CFG_WORD_BYTES_MAX		511	/* bytes of one entry */
 
 /* Where each setting came from (opaque; see cfg_source_of). */
 struct cfg_provenance;
@@ -96,6 +98,19 @@ struct cfg {
 	size_t max_url_length;		/* 414 past this */
 	int log_level;			/* enum log_level */
 	bool access_log;
+
+	/*
+	 * Who may use the proxy (policy.h): lists of words separated by
+	 * spaces, NULL when empty.
+	 */
+	char *allow_hosts;		/* Host values; default loopback */
+	char *allow_origins;		/* browser Origins; default none */
+	char *require_header;		/* "Name" or "Name: value"; NULL: off */
+	char *allow_methods;		/* request methods relayed */
+	char *allow_paths;		/* NULL: every path */
+	char *deny_paths;		/* NULL: none */
+	char *allow_users;		/* names or uids; NULL with no groups: */
+	char *allow_groups;		/* anyone who can connect */
 
 	/* Provenance, for --check-config. */
 	char *config_file;		/* the file read, or NULL */

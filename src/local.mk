@@ -39,3 +39,5 @@ TESTS += tests/check_bodybuf
 tests_check_bodybuf_SOURCES = tests/check_bodybuf.c
 tests_check_bodybuf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_bodybuf_LDADD = src/libproxy.la $(CHECK_LIBS)
+src_libproxy_la_SOURCES += src/policy.c src/policy.h \
+	src/peercred.c src/peercred.h

@@ -175,6 +175,15 @@ START_TEST(test_cfg_defaults)
 		"max_url_length = 8KiB  (default)\n",
 		"log_level = info  (default)\n",
 		"access_log = yes  (default)\n",
+		"allow_hosts = localhost 127.0.0.1 [::1]  (default)\n",
+		"allow_origins = (none)  (default)\n",
+		"require_header = (not set)  (default)\n",
+		"allow_methods = GET HEAD POST PUT PATCH DELETE OPTIONS  "
+		    "(default)\n",
+		"allow_paths = (none)  (default)\n",
+		"deny_paths = (none)  (default)\n",
+		"allow_users = (none)  (default)\n",
+		"allow_groups = (none)  (default)\n",
 		"access_token = (not set)  (default)\n",
 	};
 	static const char *const env[] = { KEY_ENV, NULL };
@@ -508,6 +517,23 @@ static const struct {
 	{ "--workers", "256", "workers = 256" },
 	{ "--max-connections-per-client", "1024",
 	    "max_connections_per_client = 1024" },
+	/* Lists: split on spaces and commas, printed with single spaces. */
+	{ "--allow-hosts", "localhost, proxy.lab:8097  [::1]:80",
+	    "allow_hosts = localhost proxy.lab:8097 [::1]:80" },
+	{ "--allow-hosts", "*", "allow_hosts = *" },
+	{ "--allow-origins", "http://localhost:8888,https://lab.example",
+	    "allow_origins = http://localhost:8888 https://lab.example" },
+	{ "--allow-origins", "", "allow_origins = (none)" },
+	{ "--require-header", "X-Requested-With: xcc",
+	    "require_header = X-Requested-With: xcc" },
+	{ "--require-header", "X-Lab", "require_header = X-Lab" },
+	{ "--allow-methods", "GET POST", "allow_methods = GET POST" },
+	{ "--deny-paths", "/jobs/*/result /admin/**",
+	    "deny_paths = /jobs/*/result /admin/**" },
+	{ "--allow-paths", "/devices/** /jobs/**",
+	    "allow_paths = /devices/** /jobs/**" },
+	{ "--allow-users", "root 4242", "allow_users = root 4242" },
+	{ "--allow-groups", "root,0", "allow_groups = root 0" },
 };
 
 START_TEST(test_cfg_value_accepted)
@@ -533,6 +559,30 @@ static const struct {
 	const char *text;
 	bool usage;
 } bad[] = {
+	{ { "--allow-hosts", "localhost evil/x" }, NULL, NULL,
+	    "flag --allow-hosts: allow_hosts: \"evil/x\" is not a host name",
+	    false },
+	{ { "--allow-hosts", "localhost:99999" }, NULL, NULL,
+	    "\"localhost:99999\" is not a host name", false },
+	{ { "--allow-origins", "localhost:8888" }, NULL, NULL,
+	    "allow_origins: \"localhost:8888\" is not an origin", false },
+	{ { "--allow-methods", "GET P(OST" }, NULL, NULL,
+	    "allow_methods: \"P(OST\" is not a method name", false },
+	{ { "--deny-paths", "jobs" }, NULL, NULL,
+	    "deny_paths: \"jobs\" is not a path pattern", false },
+	{ { "--allow-paths", "/a?b" }, NULL, NULL,
+	    "allow_paths: \"/a?b\" is not a path pattern", false },
+	{ { "--allow-users", "no-such-user-xcc" }, NULL, NULL,
+	    "allow_users: \"no-such-user-xcc\" is not a user of this system",
+	    false },
+	{ { "--allow-groups", "no-such-group-xcc" }, NULL, NULL,
+	    "allow_groups: \"no-such-group-xcc\" is not a group of this "
+	    "system", false },
+	{ { "--require-header", "X Bad" }, NULL, NULL,
+	    "require_header = \"X Bad\": expected", false },
+	{ { NULL }, "allow_users = nobody-xcc-nope\n", NULL,
+	    "xcc-proxy.conf:1: allow_users: \"nobody-xcc-nope\" is not a "
+	    "user", false },
 	{ { "--port", "abc" }, NULL, NULL, "flag --port: port = \"abc\": "
 	    "expected an integer from 1 to 65535", false },
 	{ { "--port=0" }, NULL, NULL, "port = \"0\": expected an integer "
@@ -891,7 +941,9 @@ START_TEST(test_cfg_print_every_key_once)
 		"drain_timeout", "max_connections",
 		"max_connections_per_client", "max_header_bytes",
 		"max_url_length", "log_level", "access_log", "refresh_token",
-		"access_token",
+		"access_token", "allow_hosts", "allow_origins",
+		"require_header", "allow_methods", "allow_paths", "deny_paths",
+		"allow_users", "allow_groups",
 	};
 	static const char *const env[] = { KEY_ENV, NULL };
 	char want[64];
@@ -1083,6 +1135,10 @@ static const char *const help_words[] = {
 	"--max-connections N", "--max-connections-per-client N",
 	"--max-header-bytes SIZE", "--max-url-length SIZE",
 	"--log-level LEVEL", "--access-log BOOL", "--config FILE",
+	"--allow-hosts 'HOST...'", "--allow-origins 'ORIGIN...'",
+	"--require-header 'NAME[: VALUE]'", "--allow-methods 'METHOD...'",
+	"--allow-paths 'PATTERN...'", "--deny-paths 'PATTERN...'",
+	"--allow-users 'USER...'", "--allow-groups 'GROUP...'",
 	"--check-config", "--help", "--version", "  ping ",
 	"Usage: xcc-proxy [OPTION]... [ping]", "0 clean stop",
 	"1 configuration error", "2 usage", "3 cannot listen",

@@ -62,3 +62,12 @@ TESTS += tests/check_metrics
 tests_check_metrics_SOURCES = tests/check_metrics.c
 tests_check_metrics_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_metrics_LDADD = src/libproxy.la $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_policy tests/check_peercred
+TESTS += tests/check_policy tests/check_peercred
+tests_check_policy_SOURCES = tests/check_policy.c
+tests_check_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_policy_LDADD = src/libproxy.la $(CHECK_LIBS)
+tests_check_peercred_SOURCES = tests/check_peercred.c
+tests_check_peercred_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_peercred_LDADD = src/libproxy.la $(CHECK_LIBS)
