@@ -295,13 +295,24 @@ int
 peercred_from_tcp(const struct sockaddr *client,
     const struct sockaddr *local, struct peercred *ret)
 {
+	struct endpoint e, e4;
 	struct peercred p;
+	bool has4;
 	uid_t uid;
 	int r;
 
+	r = endpoint_of(client, &e, &e4, &has4);
+	if (r == 0)
+		r = endpoint_of(local, &e, &e4, &has4);
+	if (r < 0)
+		return r;
 	r = peercred_tcp_diag_uid(client, local, &uid);
-	/* sock_diag may be missing or filtered (containers): read /proc. */
-	if (r < 0 && r != -ENOENT && r != -EAFNOSUPPORT)
+	/*
+	 * sock_diag may be missing or filtered (RestrictAddressFamilies=
+	 * without AF_NETLINK, containers, inet_diag not loaded, which also
+	 * reads as ENOENT): then read the text tables.
+	 */
+	if (r < 0)
 		r = peercred_tcp_table_uid("/proc/net/tcp", "/proc/net/tcp6",
 		    client, local, &uid);
 	if (r < 0)

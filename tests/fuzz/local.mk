@@ -5,12 +5,13 @@
 # libxcccore.la for the rest.  `make check` runs a short smoke pass over
 # the seed corpus; `make fuzz` runs each target for FUZZ_SECONDS.
 
-FUZZ_NAMES = jwt grant errbody dotenv
+FUZZ_NAMES = jwt grant errbody dotenv policy path
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/smoke.sh
 
 if ENABLE_FUZZING
 FUZZ_TARGETS = tests/fuzz/fuzz_jwt tests/fuzz/fuzz_grant \
-	tests/fuzz/fuzz_errbody tests/fuzz/fuzz_dotenv
+	tests/fuzz/fuzz_errbody tests/fuzz/fuzz_dotenv \
+	tests/fuzz/fuzz_policy tests/fuzz/fuzz_path
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += tests/fuzz/smoke.sh
 FUZZ_COMPILE_FLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -fsanitize=fuzzer,address
@@ -39,6 +40,19 @@ tests_fuzz_fuzz_dotenv_SOURCES = tests/fuzz/fuzz_dotenv.c src/xcc/dotenv.c
 tests_fuzz_fuzz_dotenv_CFLAGS = $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_dotenv_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_dotenv_LDADD = $(FUZZ_LIBS)
+
+# The access policy: compiled from a hand-made cfg, no cfg.c needed.
+tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz_policy.c src/policy.c \
+	src/peercred.c
+tests_fuzz_fuzz_policy_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_policy_LDADD = $(FUZZ_LIBS)
+
+tests_fuzz_fuzz_path_SOURCES = tests/fuzz/fuzz_path.c src/policy.c \
+	src/peercred.c
+tests_fuzz_fuzz_path_CFLAGS = $(FUZZ_COMPILE_FLAGS)
+tests_fuzz_fuzz_path_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_path_LDADD = $(FUZZ_LIBS)
 
 FUZZ_SECONDS = 600
 # Long runs, one target after the other; findings land in the build tree.
