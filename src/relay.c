@@ -566,8 +566,12 @@ relay_transfer_done(CURL *easy, CURLcode result, void *ctx)
 	ex->running = false;
 	ex->done = true;
 	ex->result = result;
-	if (ex->discard && result == CURLE_OK) {
-		/* The 401 rule: one fresh token, one replay. */
+	if (ex->discard) {
+		/*
+		 * The 401 rule: one fresh token, one replay.  An upstream that
+		 * answers 401 before reading the body may close while libcurl
+		 * still sends it: the transfer then fails, but the 401 arrived.
+		 */
 		token_store_invalidate(r->proxy->store, ex->token);
 		metrics_replay(r->proxy->metrics);
 		exchange_release_transfer(ex);

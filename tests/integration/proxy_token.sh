@@ -47,7 +47,7 @@ stop mock || fail "emulator did not stop"
 mockcloud_start
 proxy_start
 [ "$(status GET "$PROXY_URL/healthz")" = 200 ] || fail "no token after restart"
-head -c 300000 /dev/urandom >"$TEST_TMP/body"
+head -c 1000000 /dev/urandom >"$TEST_TMP/body"
 want=$(cksum <"$TEST_TMP/body" | cut -d' ' -f1)
 curl -sS --max-time 5 -X POST "$MOCK_URL/_mock/revoke" || fail "revoke"
 mock_reset
