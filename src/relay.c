@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -19,6 +22,8 @@
 #include "headers.h"
 #include "log.h"
 #include "metrics.h"
+#include "peercred.h"
+#include "policy.h"
 #include "proxy.h"
 #include "relay.h"
 #include "snapshot.h"
@@ -26,6 +31,7 @@
 #include "upstream.h"
 
 #define RELAY_MAGIC 0x52454c59u		/* "RELY" */
+#define CONNECTION_MAGIC 0x434f4e4eu	/* "CONN" */
 #define EXCHANGE_MAGIC 0x45584348u	/* "EXCH" */
 
 /* Upstream response headers larger than this are a bad answer (502). */
@@ -111,6 +117,17 @@ struct exchange {
 	char target[];			/* the raw request-target */
 };
 
+/* What the relay knows of one client connection. */
+struct connection {
+	uint32_t magic;
+	int fd;
+	bool is_unix;
+	uint16_t port;			/* the listening port; 0 for unix */
+	struct sockaddr_storage local;	/* our end, for the TCP peer lookup */
+	bool peer_done;			/* the lookup below was made */
+	struct peercred peer;
+};
+
 struct relay {
 	uint32_t magic;
 	struct proxy *proxy;
@@ -182,18 +199,26 @@ exchange_refusal(unsigned status)
 	}
 }
 
+/* Answer the exchange with an error of ours, counted under why. */
 static void
-exchange_fail(struct exchange *ex, unsigned status, const char *code,
-    const char *detail)
+exchange_fail_for(struct exchange *ex, enum metrics_refusal why,
+    unsigned status, const char *code, const char *detail)
 {
 	if (ex->phase == PHASE_ANSWERED || ex->phase == PHASE_FAILED)
 		return;
-	metrics_refused(ex->relay->proxy->metrics, exchange_refusal(status));
+	metrics_refused(ex->relay->proxy->metrics, why);
 	ex->phase = PHASE_FAILED;
 	ex->fail_status = status;
 	ex->fail_code = code;
 	(void)snprintf(ex->fail_detail, sizeof(ex->fail_detail), "%s",
 	    detail);
+}
+
+static void
+exchange_fail(struct exchange *ex, unsigned status, const char *code,
+    const char *detail)
+{
+	exchange_fail_for(ex, exchange_refusal(status), status, code, detail);
 }
 
 static void
@@ -635,6 +660,92 @@ relay_upstream(struct relay *r)
 }
 
 void *
+relay_connection_begin(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct connection *c = calloc(1, sizeof(*c));
+	socklen_t len = sizeof(c->local);
+
+	if (c == NULL)
+		return NULL;
+	c->magic = CONNECTION_MAGIC;
+	c->fd = -1;
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci != NULL) {
+		c->fd = ci->connect_fd;
+		if (getsockname(c->fd, (struct sockaddr *)&c->local, &len) == 0) {
+			if (c->local.ss_family == AF_UNIX)
+				c->is_unix = true;
+			else if (c->local.ss_family == AF_INET)
+				c->port = ntohs(((struct sockaddr_in *)
+				    (void *)&c->local)->sin_port);
+			else if (c->local.ss_family == AF_INET6)
+				c->port = ntohs(((struct sockaddr_in6 *)
+				    (void *)&c->local)->sin6_port);
+		}
+	}
+	return c;
+}
+
+void
+relay_connection_end(void *ctx)
+{
+	struct connection *c = ctx;
+
+	if (c == NULL || c->magic != CONNECTION_MAGIC)
+		return;
+	c->magic = 0;
+	free(c);
+}
+
+/* The peer's credentials, looked up once per connection when needed. */
+static const struct peercred *
+exchange_peer(struct exchange *ex, const struct policy *pol)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct connection *c;
+	int rc = -ENOENT;
+
+	if (!policy_needs_peer(pol))
+		return NULL;
+	ci = MHD_get_connection_info(ex->conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	c = ci != NULL ? ci->socket_context : NULL;
+	if (c == NULL || c->magic != CONNECTION_MAGIC)
+		return NULL;
+	if (!c->peer_done) {
+		c->peer_done = true;
+		if (c->is_unix)
+			rc = peercred_from_unix(c->fd, &c->peer);
+		else if ((ci = MHD_get_connection_info(ex->conn,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL)
+			rc = peercred_from_tcp(ci->client_addr,
+			    (const struct sockaddr *)&c->local, &c->peer);
+		if (rc < 0)
+			c->peer.known = false;
+	}
+	return &c->peer;
+}
+
+/* The listening port and family of the exchange's connection. */
+static void
+exchange_endpoint(struct exchange *ex, uint16_t *ret_port, bool *ret_unix)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct connection *c;
+
+	*ret_port = 0;
+	*ret_unix = false;
+	ci = MHD_get_connection_info(ex->conn,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	c = ci != NULL ? ci->socket_context : NULL;
+	if (c != NULL && c->magic == CONNECTION_MAGIC) {
+		*ret_port = c->port;
+		*ret_unix = c->is_unix;
+	}
+}
+
+void *
 relay_request_begin(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct relay *r = cls;
@@ -709,6 +820,95 @@ exchange_framing(struct exchange *ex)
 	return 0;
 }
 
+static const char *
+header_value(struct exchange *ex, const char *name)
+{
+	return name == NULL ? NULL : MHD_lookup_connection_value(ex->conn,
+	    MHD_HEADER_KIND, name);
+}
+
+/* The metrics reason for a refusal by the access policy. */
+static enum metrics_refusal
+exchange_policy_reason(const struct policy_verdict *v)
+{
+	if (v->status == MHD_HTTP_MISDIRECTED_REQUEST ||
+	    strcmp(v->code, "host-not-allowed") == 0)
+		return METRICS_REFUSED_HOST;
+	if (strncmp(v->code, "user-", 5) == 0 ||
+	    strncmp(v->code, "peer-", 5) == 0)
+		return METRICS_REFUSED_PEER;
+	if (strstr(v->code, "origin") != NULL ||
+	    strncmp(v->code, "cross-site", 10) == 0 ||
+	    strncmp(v->code, "cors-", 5) == 0)
+		return METRICS_REFUSED_ORIGIN;
+	if (strncmp(v->code, "path-", 5) == 0)
+		return METRICS_REFUSED_PATH;
+	if (strcmp(v->code, "method-not-allowed") == 0)
+		return METRICS_REFUSED_METHOD;
+	return METRICS_REFUSED_BAD_REQUEST;
+}
+
+/*
+ * Apply the access policy (SECURITY.md): refuse, mark a /_proxy/ path as
+ * local, or replace the target by its normal form, which is what is
+ * matched and forwarded.  Returns 0 to go on, -EPERM when refused.
+ */
+static int
+exchange_police(struct exchange *ex)
+{
+	const struct policy *pol = ex->snap->policy;
+	struct policy_request req;
+	struct policy_verdict v;
+	char stack[1024], *buf = stack;
+	int rc;
+
+	memset(&req, 0, sizeof(req));
+	req.method = ex->method;
+	req.target = ex->target;
+	req.host = header_value(ex, MHD_HTTP_HEADER_HOST);
+	req.origin = header_value(ex, "Origin");
+	req.sec_fetch_site = header_value(ex, "Sec-Fetch-Site");
+	req.upgrade = header_value(ex, MHD_HTTP_HEADER_UPGRADE);
+	req.acr_method = header_value(ex, "Access-Control-Request-Method");
+	req.required = header_value(ex, policy_required_header(pol));
+	exchange_endpoint(ex, &req.listen_port, &req.is_unix);
+	req.peer = exchange_peer(ex, pol);
+	/* The normal form is never longer than the target. */
+	if (ex->target_len + 1 > sizeof(stack) &&
+	    (buf = malloc(ex->target_len + 1)) == NULL) {
+		exchange_fail(ex, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "internal-error",
+		    "The proxy ran out of memory for this request.");
+		return -ENOMEM;
+	}
+	rc = policy_check(pol, &req, buf, ex->target_len + 1, &v);
+	if (rc < 0 || v.action == POLICY_REFUSE) {
+		if (rc < 0)
+			exchange_fail(ex, MHD_HTTP_BAD_REQUEST,
+			    "bad-request-target",
+			    "The request target cannot be normalised.");
+		else {
+			if (req.peer != NULL && req.peer->known &&
+			    strncmp(v.code, "user-", 5) == 0)
+				log_info("refused a request from uid %u: not in "
+				    "allow_users or allow_groups",
+				    (unsigned)req.peer->uid);
+			exchange_fail_for(ex, exchange_policy_reason(&v),
+			    (unsigned)v.status, v.code, v.detail);
+		}
+		if (buf != stack)
+			free(buf);
+		return -EPERM;
+	}
+	ex->target_len = strlen(v.target);
+	memmove(ex->target, v.target, ex->target_len + 1);
+	if (v.action == POLICY_LOCAL)
+		ex->kind = EXCHANGE_LOCAL;
+	if (buf != stack)
+		free(buf);
+	return 0;
+}
+
 /* The first call of the access handler: route the request. */
 static void
 exchange_route(struct exchange *ex, const char *method)
@@ -748,21 +948,10 @@ exchange_route(struct exchange *ex, const char *method)
 			return;
 		}
 	}
-	if (ex->target[0] != '/') {
-		/* Absolute-form and asterisk-form targets name no upstream we use. */
-		exchange_fail(ex, MHD_HTTP_BAD_REQUEST, "bad-request-target",
-		    "Only origin-form request targets (/path) are relayed.");
+	if (exchange_police(ex) < 0)
 		return;
-	}
-	if (strcmp(method, "CONNECT") == 0 || strcmp(method, "TRACE") == 0) {
-		exchange_fail(ex, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "method-not-allowed",
-		    "The proxy does not relay CONNECT or TRACE.");
-		return;
-	}
 	path_len = strcspn(ex->target, "?");
-	if (strncmp(ex->target, ANSWER_PREFIX, strlen(ANSWER_PREFIX)) == 0) {
-		ex->kind = EXCHANGE_LOCAL;
+	if (ex->kind == EXCHANGE_LOCAL) {
 		ex->target[path_len] = '\0';
 		return;
 	}

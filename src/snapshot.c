@@ -8,6 +8,7 @@
 
 #include "cfg.h"
 #include "headers.h"
+#include "policy.h"
 #include "snapshot.h"
 #include "url.h"
 
@@ -58,6 +59,9 @@ snapshot_new(struct cfg *cfg, char *err, size_t errlen)
 		    "malformed" : strerror(errno));
 		goto fail;
 	}
+	s->policy = policy_new(cfg, err, errlen);
+	if (s->policy == NULL)
+		goto fail;
 	return s;
 nomem:
 	(void)snprintf(err, errlen, "out of memory");
@@ -80,6 +84,7 @@ snapshot_unref(struct snapshot *s)
 	    memory_order_acq_rel) != 1)
 		return;
 	header_rules_free(s->rules);
+	policy_free(s->policy);
 	free(s->base_url);
 	free(s->host_header);
 	free(s->token_url);

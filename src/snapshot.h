@@ -7,6 +7,7 @@
 
 struct cfg;
 struct header_rules;
+struct policy;
 
 /*
  * A reload builds a new snapshot and the workers switch to it between
@@ -18,6 +19,7 @@ struct snapshot {
 	atomic_uint refs;
 	struct cfg *cfg;		/* owned */
 	struct header_rules *rules;	/* compiled from cfg */
+	struct policy *policy;		/* compiled from cfg */
 	char *base_url;			/* "https://host:443", no trailing slash */
 	char *host_header;		/* "host:443" ([v6]:port for literals) */
 	char *token_url;		/* the token endpoint */
@@ -26,7 +28,7 @@ struct snapshot {
 /*
  * A snapshot of cfg, which it owns from then on (also on failure: it is
  * freed).  NULL with the reason in err when cfg does not compile (a bad
- * header override) or on ENOMEM.
+ * header override, an access rule naming an unknown user) or on ENOMEM.
  */
 struct snapshot *snapshot_new(struct cfg *cfg, char *err, size_t errlen);
 

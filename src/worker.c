@@ -96,9 +96,12 @@ worker_connection_cb(void *cls, struct MHD_Connection *c, void **socket_ctx,
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		metrics_connection_open(w->proxy->metrics);
+		*socket_ctx = relay_connection_begin(c);
 		return;
 	}
 	metrics_connection_close(w->proxy->metrics);
+	relay_connection_end(*socket_ctx);
+	*socket_ctx = NULL;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	admission_leave(w->proxy->admission, ci != NULL ? ci->client_addr :
 	    NULL);

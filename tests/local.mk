@@ -47,7 +47,8 @@ proxy_scenarios = \
 	tests/integration/proxy_connections.sh \
 	tests/integration/proxy_curl.sh \
 	tests/integration/proxy_cli.sh \
-	tests/integration/proxy_secrets.sh
+	tests/integration/proxy_secrets.sh \
+	tests/integration/proxy_policy.sh
 TESTS += $(proxy_scenarios)
 EXTRA_DIST += $(proxy_scenarios) tests/integration/proxy-lib.sh
 
