@@ -3,8 +3,10 @@
 #define XCC_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <sys/uio.h>
 
-/* syslog priorities, so journald and the <N> prefixes agree. */
+/* syslog priorities, so journald's PRIORITY= and our levels agree. */
 enum log_level {
 	LOG_LEVEL_ERR = 3,
 	LOG_LEVEL_WARNING = 4,
@@ -12,14 +14,43 @@ enum log_level {
 	LOG_LEVEL_DEBUG = 7,
 };
 
+/* The longest message; longer ones are cut, never split. */
+#define LOG_LINE_MAX 2048
+/* Structured fields one message may carry; more are dropped. */
+#define LOG_FIELDS_MAX 16
+/* Bytes of one field's value; longer values are cut. */
+#define LOG_FIELD_VALUE_MAX 256
+
+/*
+ * A structured field for the journal.  name is a journal field name:
+ * A-Z, 0-9 and "_", not starting with "_" or a digit, at most 64 bytes
+ * (systemd.journal-fields(7)); other names are dropped.
+ */
+struct log_field {
+	const char *name;
+	const char *value;
+};
+
+/* How journal entries are sent: sd_journal_sendv()'s signature. */
+typedef int (*log_journal_sender)(const struct iovec *iov, int n);
+
 /*
  * Start logging.  When stderr is the journal's stream (JOURNAL_STREAM names
- * stderr's device and inode, as systemd documents), each line carries the
- * sd-daemon "<N>" priority prefix so journald files it at the right level;
- * otherwise lines read "LEVEL: message" on stderr.  Safe to call again
- * (SIGHUP) to change the level.
+ * stderr's device and inode, as systemd.exec(5) documents), each message
+ * goes to journald natively with PRIORITY=, SYSLOG_IDENTIFIER=, MESSAGE=
+ * and any structured fields; otherwise lines read "LEVEL: message" on
+ * stderr.  Safe to call again (SIGHUP) to change the level.
  */
 void log_init(enum log_level level);
+
+/* Whether messages go to the journal natively (as log_init() found). */
+int log_is_journal(void);
+
+/*
+ * Replace sd_journal_sendv() (tests capture entries with it); NULL puts
+ * it back.  Not thread-safe: call before any thread logs.
+ */
+void log_set_journal_sender(log_journal_sender send);
 
 /* Parse "error", "warning", "info" or "debug"; 0 or -EINVAL. */
 int log_level_parse(const char *name, enum log_level *ret_level);
@@ -46,5 +77,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 /* Log at the given level, va_list form. */
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+
+/*
+ * Log at the given level with n structured fields ({"STATUS", "200"}),
+ * which the journal stores as fields of the entry and plain stderr lines
+ * leave out: the message itself must say what a reader needs.
+ */
+void log_fields(enum log_level level, const struct log_field *fields,
+    size_t n, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif
