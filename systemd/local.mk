@@ -3,14 +3,15 @@
 
 # The service names installed paths, so it is made at build time with
 # them expanded (configure would leave "${prefix}" in them), as the
-# Automake manual recommends for such files.
-systemd_edit = sed \
+# Automake manual recommends for such files (man/local.mk uses it too).
+edit_paths = sed \
 	-e 's|@bindir[@]|$(bindir)|g' \
-	-e 's|@sysconfdir[@]|$(sysconfdir)|g'
+	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+	-e 's|@VERSION[@]|$(VERSION)|g'
 
 systemd/xcc-proxy.service: systemd/xcc-proxy.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && rm -f $@ $@.tmp && \
-	$(systemd_edit) $(srcdir)/systemd/xcc-proxy.service.in >$@.tmp && \
+	$(edit_paths) $(srcdir)/systemd/xcc-proxy.service.in >$@.tmp && \
 	mv $@.tmp $@
 
 nodist_systemdsystemunit_DATA = systemd/xcc-proxy.service
