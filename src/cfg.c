@@ -1894,7 +1894,7 @@ cfg_usage(FILE *out, const char *argv0)
 
 		if (opts[i].type == OPT_SECRET)
 			continue;
-		for (j = 0; opts[i].key[j] != '\0' && j < 40; j++)
+		for (j = 0; j < 40 && opts[i].key[j] != '\0'; j++)
 			flag[j] = opts[i].key[j] == '_' ? '-' : opts[i].key[j];
 		flag[j] = '\0';
 		fprintf(out, "  --%s %s\n      %s", flag, opts[i].metavar,

@@ -472,7 +472,7 @@ START_TEST(test_headers_free_wipes)
 	static const char *const in[] = { "Cookie: session=s3cret", NULL };
 	struct header_rules *r = rules_default();
 	struct curl_slist *l, *p;
-	size_t lens[MAX_FIELDS], i, j;
+	size_t lens[MAX_FIELDS] = { 0 }, i, j;
 
 	ck_assert_int_eq(build(r, in, &l), 0);
 	for (p = l, i = 0; p != NULL; p = p->next, i++)
