@@ -98,7 +98,9 @@ bodybuf_read(struct bodybuf *b, void *p, size_t n)
 
 	if (n > avail)
 		n = avail;
-	memcpy(p, b->data + b->off, n);
+	/* An empty buffer may have no storage: memcpy from NULL is undefined. */
+	if (n > 0)
+		memcpy(p, b->data + b->off, n);
 	b->off += n;
 	if (!b->keep && b->off == b->len)
 		b->off = b->len = 0;
