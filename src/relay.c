@@ -778,14 +778,25 @@ relay_request_begin(void *cls, const char *uri, struct MHD_Connection *conn)
 	return ex;
 }
 
+/* What one pass over the request's header fields finds. */
+struct head_scan {
+	size_t bytes;		/* as on the wire: "Name: value" and CRLF */
+	unsigned hosts;		/* Host fields */
+	bool nul;		/* a NUL inside a name or value */
+};
+
 static enum MHD_Result
-count_header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
     size_t key_size, const char *value, size_t value_size)
 {
-	size_t *total = cls;
+	struct head_scan *hs = cls;
 
-	/* As on the wire: "Name: value" and CRLF. */
-	*total += key_size + 2 + value_size + 2;
+	hs->bytes += key_size + 2 + value_size + 2;
+	if (key_size == 4 && strncasecmp(key, "Host", 4) == 0)
+		hs->hosts++;
+	if (memchr(key, '\0', key_size) != NULL ||
+	    (value != NULL && memchr(value, '\0', value_size) != NULL))
+		hs->nul = true;
 	return MHD_YES;
 }
 
@@ -936,15 +947,23 @@ exchange_route(struct exchange *ex, const char *method)
 	 * than the configured limit; enforce the limit as named.
 	 */
 	{
-		size_t total = ex->target_len + strlen(method) + 12;
+		struct head_scan hs = { ex->target_len + strlen(method) + 12,
+		    0, false };
 
 		(void)MHD_get_connection_values_n(ex->conn, MHD_HEADER_KIND,
-		    count_header_bytes, &total);
-		if (total > cfg->max_header_bytes) {
+		    scan_header, &hs);
+		if (hs.bytes > cfg->max_header_bytes) {
 			exchange_fail(ex,
 			    MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE,
 			    "header-too-large",
 			    "The request head is larger than the proxy accepts.");
+			return;
+		}
+		/* RFC 9112 section 3.2: more than one Host is a 400. */
+		if (hs.hosts > 1 || hs.nul) {
+			exchange_fail(ex, MHD_HTTP_BAD_REQUEST, "bad-header",
+			    hs.nul ? "A request header field holds a NUL byte." :
+			    "The request has more than one Host field.");
 			return;
 		}
 	}
