@@ -14,6 +14,10 @@ systemd/xcc-proxy.service: systemd/xcc-proxy.service.in Makefile
 	$(edit_paths) $(srcdir)/systemd/xcc-proxy.service.in >$@.tmp && \
 	mv $@.tmp $@
 
+# distcheck installs under its own prefix, units included (daemon(7)).
+AM_DISTCHECK_CONFIGURE_FLAGS = \
+	--with-systemdsystemunitdir='$$(prefix)/lib/systemd/system'
+
 nodist_systemdsystemunit_DATA = systemd/xcc-proxy.service
 dist_systemdsystemunit_DATA = systemd/xcc-proxy.socket
 EXTRA_DIST += systemd/xcc-proxy.service.in
