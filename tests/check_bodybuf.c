@@ -104,6 +104,19 @@ START_TEST(test_bodybuf_keep_mode_ends_past_keep_max)
 }
 END_TEST
 
+START_TEST(test_bodybuf_read_before_any_write_is_empty)
+{
+	struct bodybuf b;
+	char out[16];
+
+	/* No storage is allocated yet: reading must not touch it (UBSan). */
+	bodybuf_init(&b, 1024, 0);
+	ck_assert_ptr_null(b.data);
+	ck_assert_uint_eq(bodybuf_read(&b, out, sizeof(out)), 0);
+	bodybuf_release(&b);
+}
+END_TEST
+
 START_TEST(test_bodybuf_release_leaves_empty_buffer)
 {
 	struct bodybuf b;
@@ -128,6 +141,7 @@ bodybuf_suite(void)
 	fill_src();
 	tcase_add_test(tc, test_bodybuf_window_bounds_unkept_bytes);
 	tcase_add_test(tc, test_bodybuf_stream_keeps_order_and_memory_flat);
+	tcase_add_test(tc, test_bodybuf_read_before_any_write_is_empty);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("replay");
 	tcase_add_test(tc, test_bodybuf_keep_mode_rewinds_for_replay);
