@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -182,7 +183,17 @@ main_serve(int argc, char **argv, struct cfg *cfg, const sigset_t *set)
 	log_info("stopping: finishing %u exchanges (at most %lld ms)",
 	    server_active(s), (long long)drain_ms);
 	notify_stopping();
-	server_quiesce(s);
+	/*
+	 * New connections are refused from here: once no worker accepts any
+	 * more, the sockets we opened are shut (systemd's stay open for the
+	 * next start, as socket activation expects).
+	 */
+	if (server_quiesce(s) == 0) {
+		for (i = 0; i < n; i++)
+			if (!ls[i].from_systemd)
+				(void)shutdown(ls[i].fd, SHUT_RDWR);
+	} else
+		log_warnx("a worker did not stop accepting in time");
 	deadline = clock_mono_ms() + drain_ms;
 	while (server_active(s) > 0 && clock_mono_ms() < deadline) {
 		sig = main_wait(set, MAIN_DRAIN_TICK_MS);

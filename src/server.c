@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "admission.h"
 #include "cfg.h"
@@ -176,13 +177,29 @@ server_cfg(struct server *s)
 	return s->proxy.current->cfg;
 }
 
-void
+/* How long server_quiesce() waits for the workers to let go. */
+#define SERVER_QUIESCE_WAIT_MS 2000
+
+int
 server_quiesce(struct server *s)
 {
+	struct timespec tick = { 0, 2 * 1000 * 1000 };
+	int64_t deadline = clock_mono_ms() + SERVER_QUIESCE_WAIT_MS;
 	unsigned i;
 
 	for (i = 0; i < s->n_workers; i++)
 		worker_post(s->workers[i], WORKER_QUIESCE);
+	/*
+	 * A short, bounded wait: each worker acknowledges between two turns
+	 * of its loop, and only then may the caller shut the sockets.
+	 */
+	for (i = 0; i < s->n_workers; i++)
+		while (!worker_quiesced(s->workers[i])) {
+			if (clock_mono_ms() > deadline)
+				return -ETIMEDOUT;
+			(void)nanosleep(&tick, NULL);
+		}
+	return 0;
 }
 
 unsigned

@@ -40,8 +40,12 @@ int server_reload(struct server *s, struct cfg *next, char *err,
 /* The settings in force (valid until the next reload). */
 const struct cfg *server_cfg(struct server *s);
 
-/* Stop accepting new connections; exchanges in flight go on. */
-void server_quiesce(struct server *s);
+/*
+ * Stop accepting new connections; exchanges in flight go on.  Returns once
+ * every worker has let go of the listening sockets (0), or -ETIMEDOUT
+ * when one did not within two seconds.
+ */
+int server_quiesce(struct server *s);
 
 /* Exchanges in flight across all workers. */
 unsigned server_active(const struct server *s);

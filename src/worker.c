@@ -55,6 +55,7 @@ struct worker {
 	struct MHD_Daemon *daemons[WORKER_DAEMONS_MAX];
 	size_t n_daemons;
 	bool quiesced;
+	atomic_bool quiesce_done;	/* the daemons let go of the sockets */
 };
 
 /*
@@ -211,6 +212,12 @@ worker_post(struct worker *w, unsigned events)
 		log_warn("worker %u: cannot wake", w->id);
 }
 
+bool
+worker_quiesced(const struct worker *w)
+{
+	return atomic_load(&w->quiesce_done);
+}
+
 unsigned
 worker_active(const struct worker *w)
 {
@@ -234,6 +241,7 @@ worker_quiesce(struct worker *w)
 	w->quiesced = true;
 	for (i = 0; i < w->n_daemons; i++)
 		(void)MHD_quiesce_daemon(w->daemons[i]);
+	atomic_store(&w->quiesce_done, true);
 }
 
 /* How long epoll may sleep: the nearest deadline of MHD, curl or a park. */

@@ -2,6 +2,7 @@
 #ifndef XCC_WORKER_H
 #define XCC_WORKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,9 @@ int worker_start(struct worker *w);
 
 /* Post events to the worker; safe from any thread, never blocks. */
 void worker_post(struct worker *w, unsigned events);
+
+/* Whether the worker has stopped accepting (after WORKER_QUIESCE). */
+bool worker_quiesced(const struct worker *w);
 
 /* Exchanges in progress (a snapshot; safe from any thread). */
 unsigned worker_active(const struct worker *w);

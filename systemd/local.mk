@@ -39,9 +39,6 @@ systemd_scenarios = \
 	tests/integration/systemd_drain.sh \
 	tests/integration/systemd_drain_refuse.sh
 TESTS += $(systemd_scenarios)
-# Needs the daemon to close its own listeners on SIGTERM (see the script);
-# an unexpected pass fails the run, so this line goes when that lands.
-XFAIL_TESTS = tests/integration/systemd_drain_refuse.sh
 EXTRA_DIST += $(systemd_scenarios) tests/integration/systemd-lib.sh
 
 check_PROGRAMS += tests/check_log
