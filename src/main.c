@@ -19,6 +19,7 @@
 #include "log.h"
 #include "notify.h"
 #include "ping.h"
+#include "secret.h"
 #include "server.h"
 #include "token.h"
 
@@ -36,6 +37,52 @@
 extern char **environ;
 
 /*
+ * The XANADU_CLOUD_* credentials the process started with.  They are
+ * scrubbed from the environment once read, yet a reload must see them
+ * again, or a daemon whose key came from its environment would refuse
+ * every SIGHUP for want of a key.  Kept as secrets ("NAME=value").
+ */
+static struct secret *main_env_secrets[2];
+
+static void
+main_keep_env_secrets(void)
+{
+	static const char *const names[] = {
+		"XANADU_CLOUD_REFRESH_TOKEN=", "XANADU_CLOUD_ACCESS_TOKEN=",
+	};
+	size_t i, k = 0;
+	char **e;
+
+	for (i = 0; i < 2; i++)
+		for (e = environ; *e != NULL; e++)
+			if (strncmp(*e, names[i], strlen(names[i])) == 0) {
+				main_env_secrets[k++] = secret_new(*e,
+				    strlen(*e));
+				break;
+			}
+}
+
+/* environ plus the kept credentials, for a reload; NULL on ENOMEM. */
+static char **
+main_reload_env(void)
+{
+	size_t n = 0, i, k;
+	char **envp;
+
+	while (environ[n] != NULL)
+		n++;
+	envp = calloc(n + 3, sizeof(*envp));
+	if (envp == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		envp[i] = environ[i];
+	for (k = 0; k < 2; k++)
+		if (main_env_secrets[k] != NULL)
+			envp[i++] = (char *)secret_str(main_env_secrets[k]);
+	return envp;
+}
+
+/*
  * Load the settings; problems go to stderr as plain lines at start-up and
  * through the log (with a level) on a reload.
  */
@@ -45,14 +92,17 @@ main_load(int argc, char **argv, bool reloading, int *ret_exit)
 	struct cfg_input in = {
 		.argc = argc,
 		.argv = argv,
-		.envp = environ,
+		.envp = reloading ? main_reload_env() : environ,
 		.system_config = SYSCONFDIR "/xcc-proxy/xcc-proxy.conf",
 	};
 	struct cfg_problems problems = { NULL, 0, false };
 	struct cfg *cfg = NULL;
-	int rc;
+	int rc = -ENOMEM;
 
-	rc = cfg_load(&in, &cfg, &problems);
+	if (in.envp != NULL)
+		rc = cfg_load(&in, &cfg, &problems);
+	if (reloading)
+		free(in.envp);
 	if (rc < 0) {
 		size_t i;
 
@@ -227,6 +277,7 @@ main(int argc, char **argv)
 	log_init(LOG_LEVEL_INFO);
 	cfg = main_load(argc, argv, false, &code);
 	/* The key must not linger where /proc/PID/environ shows it. */
+	main_keep_env_secrets();
 	cfg_scrub_environment();
 	if (cfg == NULL)
 		return code;
@@ -271,5 +322,7 @@ cleanup:
 	curl_global_cleanup();
 out:
 	cfg_free(cfg);
+	secret_unref(main_env_secrets[0]);
+	secret_unref(main_env_secrets[1]);
 	return code;
 }

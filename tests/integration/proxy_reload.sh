@@ -59,4 +59,16 @@ served() { [ "$(status GET "$PROXY_URL/devices")" = 200 ]; }
 poll 10 served || fail "the new key was not picked up by SIGHUP"
 kill -0 "$proxy_pid" || fail "the daemon died during reloads"
 stop proxy || fail "proxy did not exit 0"
+
+# A key given only in the environment (scrubbed from the daemon's own
+# environment once read) still serves a reload.
+PROXY_KEY=key-two proxy_start
+kill -HUP "$proxy_pid"
+reloaded() { grep -q 'reloaded the configuration' "$TEST_TMP/proxy.err"; }
+poll 10 reloaded || fail "a reload with the key from the environment was refused:
+$(grep reload "$TEST_TMP/proxy.err")"
+[ "$(status GET "$PROXY_URL/devices")" = 200 ] || fail "not serving after reload"
+# The environment block /proc shows keeps the name, but not the key.
+tr '\0' '\n' <"/proc/$proxy_pid/environ" | grep -q '^XANADU_CLOUD_REFRESH_TOKEN=key-two' &&
+  fail "the key is still in the daemon's environment"
 exit 0
