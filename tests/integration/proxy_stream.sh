@@ -9,6 +9,15 @@ GIB=1073741824
 # Peak resident set the daemon may reach, in kB (VmHWM's unit).
 RSS_LIMIT_KB=32768
 
+# Under AddressSanitizer the peak RSS measures ASan's shadow memory and its
+# quarantine of freed blocks (256 MiB by default), not the relay: the bound
+# holds in the plain build only.  make check sets XCC_SANITIZERS.
+rss_ok() {
+  [ "${XCC_SANITIZERS:-no}" = yes ] || [ "$1" -lt $RSS_LIMIT_KB ]
+}
+[ "${XCC_SANITIZERS:-no}" != yes ] ||
+  echo "sanitizer build: peak RSS reported, not held to $RSS_LIMIT_KB kB"
+
 mockcloud_start --quiet
 proxy_start
 token=$(mock_token) || fail "no token from the emulator"
@@ -94,7 +103,7 @@ curl -s -o /dev/null --limit-rate 2M --max-time 3 \
 
 hwm=$(vmhwm)
 echo "peak RSS after 3 GiB relayed and a slow client: VmHWM $hwm kB"
-[ "$hwm" -lt $RSS_LIMIT_KB ] ||
+rss_ok "$hwm" ||
   fail "the daemon's peak RSS is $hwm kB, limit $RSS_LIMIT_KB kB"
 
 # Clients that go away mid-download: one closes the pipe after 1 MB, one
@@ -117,6 +126,6 @@ poll 10 freed ||
 [ "$(curl -sS --max-time 10 "$PROXY_URL/mock/download?size=1000003" | cksum)" = \
   "$(direct_download 1000003 | cksum)" ] || fail "download after aborts differs"
 hwm=$(vmhwm)
-[ "$hwm" -lt $RSS_LIMIT_KB ] ||
+rss_ok "$hwm" ||
   fail "the daemon's peak RSS is $hwm kB, limit $RSS_LIMIT_KB kB"
 exit 0
