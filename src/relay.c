@@ -136,15 +136,22 @@ struct relay {
 	struct exchange *exchanges;	/* every exchange of this worker */
 	unsigned active;
 	unsigned parked;		/* exchanges waiting for a token */
+	unsigned suspended;		/* connections we suspended */
 	bool resumed;			/* a connection was resumed */
+	bool stopping;			/* no new work, no more suspending */
 };
 
 /* Suspend only from within the access handler or the content reader. */
 static void
 exchange_suspend(struct exchange *ex)
 {
-	if (!ex->suspended) {
+	/*
+	 * libmicrohttpd must not be stopped with suspended connections: once
+	 * stopping, nothing waits (every transfer has ended, so readers end).
+	 */
+	if (!ex->suspended && !ex->relay->stopping) {
 		ex->suspended = true;
+		ex->relay->suspended++;
 		MHD_suspend_connection(ex->conn);
 	}
 }
@@ -158,6 +165,7 @@ exchange_resume(struct exchange *ex)
 {
 	if (ex->suspended) {
 		ex->suspended = false;
+		ex->relay->suspended--;
 		MHD_resume_connection(ex->conn);
 		ex->relay->resumed = true;
 	}
@@ -769,6 +777,10 @@ relay_request_begin(void *cls, const char *uri, struct MHD_Connection *conn)
 	if (too_long)
 		exchange_fail(ex, MHD_HTTP_URI_TOO_LONG, "uri-too-long",
 		    "The request target is longer than the proxy accepts.");
+	if (r->stopping)
+		exchange_fail_for(ex, METRICS_REFUSED_SHUTDOWN,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, "shutting-down",
+		    "The proxy is shutting down.");
 	ex->next = r->exchanges;
 	if (r->exchanges != NULL)
 		r->exchanges->prev = ex;
@@ -1326,11 +1338,18 @@ relay_active(const struct relay *r)
 	return r->active;
 }
 
+unsigned
+relay_suspended(const struct relay *r)
+{
+	return r->suspended;
+}
+
 void
 relay_abort_all(struct relay *r)
 {
 	struct exchange *ex;
 
+	r->stopping = true;
 	for (ex = r->exchanges; ex != NULL; ex = ex->next) {
 		if (ex->running) {
 			ex->done = true;
@@ -1338,7 +1357,8 @@ relay_abort_all(struct relay *r)
 			exchange_release_transfer(ex);
 		}
 		exchange_unpark(ex);
-		exchange_fail(ex, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting-down",
+		exchange_fail_for(ex, METRICS_REFUSED_SHUTDOWN,
+		    MHD_HTTP_SERVICE_UNAVAILABLE, "shutting-down",
 		    "The proxy is shutting down.");
 		exchange_resume(ex);
 	}

@@ -71,7 +71,14 @@ bool relay_take_resumed(struct relay *r);
 /* Exchanges in progress (for draining). */
 unsigned relay_active(const struct relay *r);
 
-/* Resume every suspended connection so the daemons can be stopped. */
+/*
+ * Stop: end every transfer, fail what is unanswered, resume every
+ * suspended connection, and from now on suspend none and fail new
+ * exchanges (503), so the daemons can be stopped.
+ */
 void relay_abort_all(struct relay *r);
+
+/* Connections still suspended (must be 0 before the daemons stop). */
+unsigned relay_suspended(const struct relay *r);
 
 #endif

@@ -12,6 +12,8 @@
 #include "upstream.h"
 
 #define UPSTREAM_MAGIC 0x55505354u	/* "UPST" */
+/* Idle upstream connections each worker keeps open for reuse. */
+#define UPSTREAM_IDLE_CONNECTIONS 256
 /* Idle easy handles kept for reuse; more are freed. */
 #define UPSTREAM_POOL_MAX 64
 
@@ -128,6 +130,13 @@ upstream_new(int epfd, uint64_t tag, upstream_done_fn done, void *ctx)
 	(void)curl_multi_setopt(u->multi, CURLMOPT_TIMERDATA, u);
 	(void)curl_multi_setopt(u->multi, CURLMOPT_PIPELINING,
 	    (long)CURLPIPE_MULTIPLEX);
+	/*
+	 * libcurl sizes its connection cache from the transfers in progress,
+	 * which drops as each one ends: under concurrency it then closes
+	 * idle connections it will want a moment later.
+	 */
+	(void)curl_multi_setopt(u->multi, CURLMOPT_MAXCONNECTS,
+	    (long)UPSTREAM_IDLE_CONNECTIONS);
 	return u;
 fail:
 	upstream_free(u);

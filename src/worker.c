@@ -31,6 +31,8 @@
 #define WORKER_EVENTS 64
 /* The loop goes round at least this often, for the watchdog heartbeat. */
 #define WORKER_TICK_MS 1000
+/* MHD_run rounds at most while stopping, to let resumed connections go. */
+#define WORKER_STOP_ROUNDS 16
 /* Bytes libmicrohttpd may use per connection beyond the request head. */
 #define WORKER_CONNECTION_SLACK (16 * 1024)
 
@@ -346,6 +348,16 @@ worker_main(void *arg)
 	 */
 	worker_quiesce(w);
 	relay_abort_all(w->relay);
+	/*
+	 * A resume takes effect in the next MHD_run; run until none is left
+	 * suspended (bounded: nothing suspends any more).
+	 */
+	for (int round = 0; round < WORKER_STOP_ROUNDS; round++) {
+		for (size_t i = 0; i < w->n_daemons; i++)
+			(void)MHD_run(w->daemons[i]);
+		if (relay_suspended(w->relay) == 0)
+			break;
+	}
 	for (size_t i = 0; i < w->n_daemons; i++) {
 		(void)MHD_run(w->daemons[i]);
 		MHD_stop_daemon(w->daemons[i]);

@@ -49,7 +49,8 @@ proxy_scenarios = \
 	tests/integration/proxy_cli.sh \
 	tests/integration/proxy_secrets.sh \
 	tests/integration/proxy_policy.sh \
-	tests/integration/proxy_malformed.sh
+	tests/integration/proxy_malformed.sh \
+	tests/integration/proxy_stop.sh
 TESTS += $(proxy_scenarios)
 EXTRA_DIST += $(proxy_scenarios) tests/integration/proxy-lib.sh
 
