@@ -5,15 +5,16 @@
 # libxcccore.la for the rest.  `make check` runs a short smoke pass over
 # the seed corpus; `make fuzz` runs each target for FUZZ_SECONDS.
 
-FUZZ_NAMES = jwt grant errbody dotenv policy path
+FUZZ_NAMES = jwt grant errbody dotenv policy path headers
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/smoke.sh
 
 if ENABLE_FUZZING
 FUZZ_TARGETS = tests/fuzz/fuzz_jwt tests/fuzz/fuzz_grant \
 	tests/fuzz/fuzz_errbody tests/fuzz/fuzz_dotenv \
-	tests/fuzz/fuzz_policy tests/fuzz/fuzz_path
+	tests/fuzz/fuzz_policy tests/fuzz/fuzz_path tests/fuzz/fuzz_headers
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += tests/fuzz/smoke.sh
+AM_TESTS_ENVIRONMENT += FUZZ_NAMES='$(FUZZ_NAMES)'; export FUZZ_NAMES;
 FUZZ_COMPILE_FLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -fsanitize=fuzzer,address
 FUZZ_LINK_FLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address
 FUZZ_LIBS = src/xcc/libxcccore.la
@@ -53,6 +54,12 @@ tests_fuzz_fuzz_path_SOURCES = tests/fuzz/fuzz_path.c src/policy.c \
 tests_fuzz_fuzz_path_CFLAGS = $(FUZZ_COMPILE_FLAGS)
 tests_fuzz_fuzz_path_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_path_LDADD = $(FUZZ_LIBS)
+
+# The header rules, both directions.
+tests_fuzz_fuzz_headers_SOURCES = tests/fuzz/fuzz_headers.c src/headers.c
+tests_fuzz_fuzz_headers_CFLAGS = $(FUZZ_COMPILE_FLAGS) $(CURL_CFLAGS)
+tests_fuzz_fuzz_headers_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_headers_LDADD = $(FUZZ_LIBS) $(CURL_LIBS)
 
 FUZZ_SECONDS = 600
 # Long runs, one target after the other; findings land in the build tree.

@@ -8,7 +8,8 @@ set -eu
 runs=${FUZZ_SMOKE_RUNS:-20000}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/fuzz-smoke.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-for name in jwt grant errbody dotenv; do
+# Every target the build lists (FUZZ_NAMES from the Makefile).
+for name in ${FUZZ_NAMES:-jwt grant errbody dotenv}; do
 	mkdir -p "$tmp/$name"
 	cp "$top_srcdir/tests/fuzz/corpus/$name/"* "$tmp/$name/"
 	echo "fuzz_$name: $runs runs"
