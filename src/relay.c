@@ -1226,6 +1226,35 @@ relay_access(void *cls, struct MHD_Connection *conn, const char *url,
 	return MHD_YES;
 }
 
+/*
+ * One access line per exchange (no query string, never a token), with the
+ * journal's structured fields when logging there.
+ */
+static void
+exchange_log_access(struct exchange *ex, bool completed)
+{
+	char id[24], status[8], upstream[24];
+	unsigned st = completed ? ex->final_status : 0;
+	int64_t up_ms = ex->upstream_start_us ? ex->upstream_us / 1000 : -1;
+	size_t path_len = strcspn(ex->target, "?");
+	struct log_field fields[] = {
+		{ "EXCHANGE_ID", id },
+		{ "STATUS", status },
+		{ "UPSTREAM_MS", upstream },
+	};
+
+	(void)snprintf(id, sizeof(id), "%" PRIu64, ex->id);
+	(void)snprintf(status, sizeof(status), "%u", st);
+	(void)snprintf(upstream, sizeof(upstream), "%" PRId64, up_ms);
+	log_fields(LOG_LEVEL_INFO, fields, sizeof(fields) / sizeof(fields[0]),
+	    "access id=%" PRIu64 " %s %.*s status=%u in=%" PRIu64
+	    " out=%" PRIu64 " ms=%" PRId64 " upstream_ms=%" PRId64 "%s",
+	    ex->id, ex->method[0] ? ex->method : "-", (int)path_len,
+	    ex->target, st, ex->bytes_in, ex->bytes_out,
+	    (clock_mono_us() - ex->start_us) / 1000, up_ms,
+	    completed ? "" : " aborted");
+}
+
 void
 relay_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
     enum MHD_RequestTerminationCode why)
@@ -1233,7 +1262,6 @@ relay_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct exchange *ex = *req_cls;
 	struct relay *r;
 	struct proxy *p;
-	size_t path_len;
 
 	if (ex == NULL || ex->magic != EXCHANGE_MAGIC)
 		return;
@@ -1248,18 +1276,8 @@ relay_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
 	    why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ex->final_status : 0,
 	    ex->bytes_in, ex->bytes_out,
 	    ex->upstream_start_us ? ex->upstream_us : -1);
-	if (ex->snap->cfg->access_log) {
-		path_len = strcspn(ex->target, "?");
-		log_info("access id=%" PRIu64 " %s %.*s status=%u in=%" PRIu64
-		    " out=%" PRIu64 " ms=%" PRId64 " upstream_ms=%" PRId64 "%s",
-		    ex->id, ex->method[0] ? ex->method : "-", (int)path_len,
-		    ex->target, why == MHD_REQUEST_TERMINATED_COMPLETED_OK ?
-		    ex->final_status : 0, ex->bytes_in, ex->bytes_out,
-		    (clock_mono_us() - ex->start_us) / 1000,
-		    ex->upstream_start_us ? ex->upstream_us / 1000 : -1,
-		    why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" :
-		    " aborted");
-	}
+	if (ex->snap->cfg->access_log)
+		exchange_log_access(ex, why == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (ex->prev != NULL)
 		ex->prev->next = ex->next;
 	else
