@@ -86,6 +86,21 @@ bodybuf_write(struct bodybuf *b, const void *p, size_t n)
 }
 
 size_t
+bodybuf_write_all(struct bodybuf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (b->keep && b->len + n > b->keep_max)
+		b->keep = false;
+	if (bodybuf_reserve(b, n) < 0)
+		return 0;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->total_in += n;
+	return n;
+}
+
+size_t
 bodybuf_pending(const struct bodybuf *b)
 {
 	return b->len - b->off;

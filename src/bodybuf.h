@@ -40,6 +40,13 @@ size_t bodybuf_room(const struct bodybuf *b);
  */
 size_t bodybuf_write(struct bodybuf *b, const void *p, size_t n);
 
+/*
+ * Store all n bytes, past the window if need be (the caller bounds n, and
+ * stops the writer until bodybuf_room() is non-zero again).  Returns n, or
+ * 0 on ENOMEM.
+ */
+size_t bodybuf_write_all(struct bodybuf *b, const void *p, size_t n);
+
 /* Bytes waiting to be read. */
 size_t bodybuf_pending(const struct bodybuf *b);
 

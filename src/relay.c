@@ -306,7 +306,8 @@ curl_read_cb(char *buf, size_t size, size_t nitems, void *userdata)
 	n = bodybuf_read(&ex->up, buf, size * nitems);
 	if (n > 0) {
 		/* The client may have waited for room in the buffer. */
-		exchange_resume(ex);
+		if (bodybuf_room(&ex->up) > 0)
+			exchange_resume(ex);
 		return n;
 	}
 	if (ex->body_done)
@@ -1141,19 +1142,32 @@ exchange_respond(struct exchange *ex)
 	return ret;
 }
 
-/* Take upload bytes into the buffer toward the upstream. */
+/*
+ * Take upload bytes into the buffer toward the upstream: all of them (one
+ * delivery of libmicrohttpd is bounded by its read buffer), then hold the
+ * client while the buffer is past its window.  Leaving bytes unconsumed
+ * and suspending is allowed by libmicrohttpd's API, but cut chunked
+ * uploads short in practice.
+ */
 static void
 exchange_take_body(struct exchange *ex, const char *data, size_t *size)
 {
-	size_t n = bodybuf_write(&ex->up, data, *size);
+	size_t n = bodybuf_write_all(&ex->up, data, *size);
 
+	if (n == 0) {
+		exchange_fail(ex, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "internal-error",
+		    "The proxy ran out of memory for this request.");
+		*size = 0;
+		return;
+	}
 	ex->bytes_in += n;
-	*size -= n;
-	if (n > 0 && ex->send_paused) {
+	*size = 0;
+	if (ex->send_paused) {
 		ex->send_paused = false;
 		exchange_repause(ex);
 	}
-	if (*size > 0)
+	if (bodybuf_room(&ex->up) == 0)
 		exchange_suspend(ex);
 }
 

@@ -117,6 +117,22 @@ START_TEST(test_bodybuf_read_before_any_write_is_empty)
 }
 END_TEST
 
+START_TEST(test_bodybuf_write_all_passes_window_then_room_is_zero)
+{
+	struct bodybuf b;
+	char out[8192];
+
+	bodybuf_init(&b, 4096, 0);
+	ck_assert_uint_eq(bodybuf_write_all(&b, src, 6000), 6000);
+	ck_assert_uint_eq(bodybuf_room(&b), 0);
+	ck_assert_uint_eq(bodybuf_read(&b, out, 3000), 3000);
+	ck_assert_uint_eq(bodybuf_room(&b), 1096);
+	ck_assert_uint_eq(bodybuf_read(&b, out + 3000, 5000), 3000);
+	ck_assert_mem_eq(out, src, 6000);
+	bodybuf_release(&b);
+}
+END_TEST
+
 START_TEST(test_bodybuf_release_leaves_empty_buffer)
 {
 	struct bodybuf b;
@@ -142,6 +158,7 @@ bodybuf_suite(void)
 	tcase_add_test(tc, test_bodybuf_window_bounds_unkept_bytes);
 	tcase_add_test(tc, test_bodybuf_stream_keeps_order_and_memory_flat);
 	tcase_add_test(tc, test_bodybuf_read_before_any_write_is_empty);
+	tcase_add_test(tc, test_bodybuf_write_all_passes_window_then_room_is_zero);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("replay");
 	tcase_add_test(tc, test_bodybuf_keep_mode_rewinds_for_replay);
