@@ -75,14 +75,7 @@ bodybuf_write(struct bodybuf *b, const void *p, size_t n)
 	if (b->keep && b->len + n > b->keep_max)
 		b->keep = false;
 	room = bodybuf_room(b);
-	if (n > room)
-		n = room;
-	if (n == 0 || bodybuf_reserve(b, n) < 0)
-		return 0;
-	memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->total_in += n;
-	return n;
+	return bodybuf_write_all(b, p, n < room ? n : room);
 }
 
 size_t
