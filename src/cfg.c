@@ -19,6 +19,7 @@
 #include "log.h"
 #include "peercred.h"
 #include "secret.h"
+#include "xcc.h"
 
 enum opt_type {
 	OPT_LISTEN,		/* repeatable address */
@@ -373,27 +374,6 @@ parse_number(const char *s, uint64_t *ret)
 		return -EINVAL;
 	*ret = v;
 	return 0;
-}
-
-/* The spellings xcc (and Python's strtobool) accept, in any case. */
-static int
-parse_bool(const char *s, bool *ret)
-{
-	static const char *const yes[] = { "1", "true", "t", "yes", "y", "on" };
-	static const char *const no[] = { "0", "false", "f", "no", "n", "off" };
-	size_t i;
-
-	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*ret = true;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*ret = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
 }
 
 struct unit {
@@ -865,7 +845,8 @@ opt_set(struct loader *ld, size_t idx, const char *value,
 			*(int64_t *)field = (int64_t)n;
 		break;
 	case OPT_BOOL:
-		if (parse_bool(value, &b) < 0) {
+		/* The spellings xcc accepts (libxcc's parser, shared). */
+		if (xcc_parse_bool(value, &b) < 0) {
 			expected = "a boolean: 1/0, true/false, t/f, yes/no, "
 			    "y/n or on/off";
 			break;
