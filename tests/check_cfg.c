@@ -1161,16 +1161,27 @@ END_TEST
 
 START_TEST(test_cfg_usage_fits_80_columns)
 {
+	/*
+	 * The default config file's path comes from configure's --sysconfdir
+	 * (make distcheck's lies deep in its build tree): it counts as long
+	 * as the default prefix's, the text around it has to fit.
+	 */
+	static const char usual[] = "/usr/local/etc/xcc-proxy/xcc-proxy.conf";
 	char buf[8192], *line, *save = NULL;
 	FILE *f;
+	size_t len;
 
 	f = fmemopen(buf, sizeof(buf), "w");
 	ck_assert_ptr_nonnull(f);
 	cfg_usage(f, "xcc-proxy");
 	ck_assert_int_eq(fclose(f), 0);
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
-		ck_assert_msg(strlen(line) <= 80, "too wide: %s", line);
+	    line = strtok_r(NULL, "\n", &save)) {
+		len = strlen(line);
+		if (strstr(line, CFG_SYSTEM_CONFIG) != NULL)
+			len = len - strlen(CFG_SYSTEM_CONFIG) + strlen(usual);
+		ck_assert_msg(len <= 80, "too wide: %s", line);
+	}
 }
 END_TEST
 
