@@ -122,7 +122,12 @@ curl -sS --max-time 10 -I -o /dev/null "$PROXY_URL/mock/download?size=123457" \
 cmp -s "$TEST_TMP/after" "$TEST_TMP/get.db" ||
   fail "head: the next answer on the connection is garbled: $(head -c 200 "$TEST_TMP/after")"
 both headdev /devices -I
-same_body headdev
+# With -I curl writes the head as the "body": compare it without Date,
+# which differs whenever the two requests fall in different seconds.
+grep -iv '^date:' "$TEST_TMP/headdev.db" >"$TEST_TMP/headdev.dn"
+grep -iv '^date:' "$TEST_TMP/headdev.pb" >"$TEST_TMP/headdev.pn"
+cmp -s "$TEST_TMP/headdev.dn" "$TEST_TMP/headdev.pn" ||
+  fail "headdev: head differs: $(cat "$TEST_TMP/headdev.pn")"
 [ "$(header "$TEST_TMP/headdev.ph" Content-Type)" = \
   "$(header "$TEST_TMP/headdev.dh" Content-Type)" ] || fail "headdev: Content-Type differs"
 
