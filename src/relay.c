@@ -707,20 +707,28 @@ relay_connection_end(void *ctx)
 	free(c);
 }
 
-/* The peer's credentials, looked up once per connection when needed. */
-static const struct peercred *
-exchange_peer(struct exchange *ex, const struct policy *pol)
+/* The relay's context of the exchange's connection, or NULL. */
+static struct connection *
+exchange_connection(struct exchange *ex)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct connection *c;
-	int rc = -ENOENT;
 
-	if (!policy_needs_peer(pol))
-		return NULL;
 	ci = MHD_get_connection_info(ex->conn,
 	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	c = ci != NULL ? ci->socket_context : NULL;
-	if (c == NULL || c->magic != CONNECTION_MAGIC)
+	return c != NULL && c->magic == CONNECTION_MAGIC ? c : NULL;
+}
+
+/* The peer's credentials, looked up once per connection when needed. */
+static const struct peercred *
+exchange_peer(struct exchange *ex, struct connection *c,
+    const struct policy *pol)
+{
+	const union MHD_ConnectionInfo *ci;
+	int rc = -ENOENT;
+
+	if (c == NULL || !policy_needs_peer(pol))
 		return NULL;
 	if (!c->peer_done) {
 		c->peer_done = true;
@@ -734,24 +742,6 @@ exchange_peer(struct exchange *ex, const struct policy *pol)
 			c->peer.known = false;
 	}
 	return &c->peer;
-}
-
-/* The listening port and family of the exchange's connection. */
-static void
-exchange_endpoint(struct exchange *ex, uint16_t *ret_port, bool *ret_unix)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct connection *c;
-
-	*ret_port = 0;
-	*ret_unix = false;
-	ci = MHD_get_connection_info(ex->conn,
-	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	c = ci != NULL ? ci->socket_context : NULL;
-	if (c != NULL && c->magic == CONNECTION_MAGIC) {
-		*ret_port = c->port;
-		*ret_unix = c->is_unix;
-	}
 }
 
 void *
@@ -881,6 +871,7 @@ static int
 exchange_police(struct exchange *ex)
 {
 	const struct policy *pol = ex->snap->policy;
+	struct connection *conn;
 	struct policy_request req;
 	struct policy_verdict v;
 	char stack[1024], *buf = stack;
@@ -895,8 +886,12 @@ exchange_police(struct exchange *ex)
 	req.upgrade = header_value(ex, MHD_HTTP_HEADER_UPGRADE);
 	req.acr_method = header_value(ex, "Access-Control-Request-Method");
 	req.required = header_value(ex, policy_required_header(pol));
-	exchange_endpoint(ex, &req.listen_port, &req.is_unix);
-	req.peer = exchange_peer(ex, pol);
+	conn = exchange_connection(ex);
+	if (conn != NULL) {
+		req.listen_port = conn->port;
+		req.is_unix = conn->is_unix;
+	}
+	req.peer = exchange_peer(ex, conn, pol);
 	/* The normal form is never longer than the target. */
 	if (ex->target_len + 1 > sizeof(stack) &&
 	    (buf = malloc(ex->target_len + 1)) == NULL) {
