@@ -99,19 +99,35 @@ bodybuf_pending(const struct bodybuf *b)
 	return b->len - b->off;
 }
 
+const void *
+bodybuf_peek(const struct bodybuf *b, size_t *n)
+{
+	*n = b->len - b->off;
+	return *n > 0 ? b->data + b->off : NULL;
+}
+
+void
+bodybuf_skip(struct bodybuf *b, size_t n)
+{
+	size_t avail = b->len - b->off;
+
+	b->off += n < avail ? n : avail;
+	if (!b->keep && b->off == b->len)
+		b->off = b->len = 0;
+}
+
 size_t
 bodybuf_read(struct bodybuf *b, void *p, size_t n)
 {
-	size_t avail = b->len - b->off;
+	size_t avail;
+	const void *src = bodybuf_peek(b, &avail);
 
 	if (n > avail)
 		n = avail;
 	/* An empty buffer may have no storage: memcpy from NULL is undefined. */
 	if (n > 0)
-		memcpy(p, b->data + b->off, n);
-	b->off += n;
-	if (!b->keep && b->off == b->len)
-		b->off = b->len = 0;
+		memcpy(p, src, n);
+	bodybuf_skip(b, n);
 	return n;
 }
 

@@ -53,6 +53,15 @@ size_t bodybuf_pending(const struct bodybuf *b);
 /* Copy up to n waiting bytes to p; returns how many. */
 size_t bodybuf_read(struct bodybuf *b, void *p, size_t n);
 
+/*
+ * The waiting bytes in place: *n of them at the pointer returned (NULL when
+ * none), valid until the next write, skip or release.
+ */
+const void *bodybuf_peek(const struct bodybuf *b, size_t *n);
+
+/* Consume n waiting bytes (at most bodybuf_pending()) without copying. */
+void bodybuf_skip(struct bodybuf *b, size_t n);
+
 /* Rewind to the first byte for a replay; false when keep mode has ended. */
 bool bodybuf_rewind(struct bodybuf *b);
 

@@ -1064,6 +1064,37 @@ exchange_read_body(void *cls, uint64_t pos, char *buf, size_t max)
 	return 0;
 }
 
+/*
+ * The response object for a body of size bytes (or MHD_SIZE_UNKNOWN).  A
+ * small body that has wholly arrived goes out from a copy, with the head in
+ * the same send; anything else streams through exchange_read_body() with a
+ * block no larger than the body (libmicrohttpd allocates and zeroes the
+ * block for every response).
+ */
+static struct MHD_Response *
+exchange_response(struct exchange *ex, uint64_t size)
+{
+	struct MHD_Response *resp;
+	const void *body;
+	size_t n, block = RELAY_MHD_BLOCK;
+
+	body = bodybuf_peek(&ex->down, &n);
+	if (ex->done && ex->result == CURLE_OK && size == n &&
+	    n <= RELAY_MHD_BLOCK && strcmp(ex->method, "HEAD") != 0) {
+		resp = MHD_create_response_from_buffer(n, (void *)body,
+		    MHD_RESPMEM_MUST_COPY);
+		if (resp != NULL) {
+			bodybuf_skip(&ex->down, n);
+			ex->bytes_out += n;
+		}
+		return resp;
+	}
+	if (size < block)
+		block = size > 0 ? (size_t)size : 1;
+	return MHD_create_response_from_callback(size, block,
+	    exchange_read_body, ex, NULL);
+}
+
 static enum MHD_Result
 exchange_respond(struct exchange *ex)
 {
@@ -1122,8 +1153,7 @@ exchange_respond(struct exchange *ex)
 	size = length >= 0 ? (uint64_t)length : MHD_SIZE_UNKNOWN;
 	if (ex->status == 204 || ex->status == 304)
 		size = 0;
-	resp = MHD_create_response_from_callback(size, RELAY_MHD_BLOCK,
-	    exchange_read_body, ex, NULL);
+	resp = exchange_response(ex, size);
 	if (resp == NULL)
 		return MHD_NO;
 	for (i = 0; i < n; i++)

@@ -133,6 +133,51 @@ START_TEST(test_bodybuf_write_all_passes_window_then_room_is_zero)
 }
 END_TEST
 
+START_TEST(test_bodybuf_peek_and_skip_consume_in_place)
+{
+	struct bodybuf b;
+	const char *p;
+	size_t n;
+
+	fill_src();
+	bodybuf_init(&b, 8192, 0);
+	ck_assert_ptr_null(bodybuf_peek(&b, &n));
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(bodybuf_write(&b, src, 1000), 1000);
+	p = bodybuf_peek(&b, &n);
+	ck_assert_uint_eq(n, 1000);
+	ck_assert_mem_eq(p, src, 1000);
+	bodybuf_skip(&b, 400);
+	p = bodybuf_peek(&b, &n);
+	ck_assert_uint_eq(n, 600);
+	ck_assert_mem_eq(p, src + 400, 600);
+	/* Skipping past the end stops at the end; the space is free again. */
+	bodybuf_skip(&b, 5000);
+	ck_assert_uint_eq(bodybuf_pending(&b), 0);
+	ck_assert_uint_eq(bodybuf_room(&b), 8192);
+	bodybuf_release(&b);
+}
+END_TEST
+
+START_TEST(test_bodybuf_skip_in_keep_mode_still_rewinds)
+{
+	struct bodybuf b;
+	const char *p;
+	size_t n;
+
+	fill_src();
+	bodybuf_init(&b, 8192, 4096);
+	ck_assert_uint_eq(bodybuf_write(&b, src, 3000), 3000);
+	bodybuf_skip(&b, 3000);
+	ck_assert_uint_eq(bodybuf_pending(&b), 0);
+	ck_assert(bodybuf_rewind(&b));
+	p = bodybuf_peek(&b, &n);
+	ck_assert_uint_eq(n, 3000);
+	ck_assert_mem_eq(p, src, 3000);
+	bodybuf_release(&b);
+}
+END_TEST
+
 START_TEST(test_bodybuf_release_leaves_empty_buffer)
 {
 	struct bodybuf b;
@@ -164,6 +209,8 @@ bodybuf_suite(void)
 	tcase_add_test(tc, test_bodybuf_keep_mode_rewinds_for_replay);
 	tcase_add_test(tc, test_bodybuf_keep_mode_ends_past_keep_max);
 	tcase_add_test(tc, test_bodybuf_release_leaves_empty_buffer);
+	tcase_add_test(tc, test_bodybuf_peek_and_skip_consume_in_place);
+	tcase_add_test(tc, test_bodybuf_skip_in_keep_mode_still_rewinds);
 	suite_add_tcase(s, tc);
 	return s;
 }
