@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "upstream.h"
@@ -29,7 +30,64 @@ struct upstream {
 	unsigned active;
 	CURL *pool[UPSTREAM_POOL_MAX];
 	unsigned n_pool;
+	uint8_t *fds;		/* FD_* state of curl's sockets, by fd */
+	size_t n_fds;
 };
+
+/*
+ * What the epoll set holds for a socket of curl's.  A socket stays in the
+ * set while its connection idles in curl's cache between transfers, so
+ * that a reused connection costs no epoll_ctl() calls; it leaves the set
+ * when curl closes it (the closesocket callback) or when it reports an
+ * event nobody wants (the upstream closed an idle connection).
+ */
+#define FD_IN_SET	0x01u	/* registered with the events below */
+#define FD_WANTED	0x02u	/* curl watches it */
+#define FD_EV_IN	0x04u
+#define FD_EV_OUT	0x08u
+
+/* The state slot of fd, growing the table; NULL on ENOMEM. */
+static uint8_t *
+upstream_fd(struct upstream *u, int fd)
+{
+	if (fd < 0)
+		return NULL;
+	if ((size_t)fd >= u->n_fds) {
+		size_t n = u->n_fds > 0 ? u->n_fds : 64;
+		uint8_t *t;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		t = realloc(u->fds, n);
+		if (t == NULL)
+			return NULL;
+		memset(t + u->n_fds, 0, n - u->n_fds);
+		u->fds = t;
+		u->n_fds = n;
+	}
+	return &u->fds[fd];
+}
+
+/* Take fd out of the epoll set. */
+static void
+upstream_fd_drop(struct upstream *u, int fd)
+{
+	if (fd >= 0 && (size_t)fd < u->n_fds && (u->fds[fd] & FD_IN_SET)) {
+		(void)epoll_ctl(u->epfd, EPOLL_CTL_DEL, fd, NULL);
+		u->fds[fd] = 0;
+	}
+}
+
+/* CURLOPT_CLOSESOCKETFUNCTION: forget a socket before curl closes it. */
+static int
+upstream_close_cb(void *userp, curl_socket_t fd)
+{
+	struct upstream *u = userp;
+
+	if (u->magic == UPSTREAM_MAGIC && fd >= 0 && (size_t)fd < u->n_fds)
+		u->fds[fd] = 0;	/* close() takes it out of the set */
+	return close(fd);
+}
 
 /* CURLMOPT_SOCKETFUNCTION: mirror curl's interest in a socket in epoll. */
 static int
@@ -38,27 +96,39 @@ upstream_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 {
 	struct upstream *u = userp;
 	struct epoll_event ev;
+	uint8_t *st, want;
 
+	(void)easy;
+	(void)socketp;
 	if (u->magic != UPSTREAM_MAGIC)
 		return -1;
+	st = upstream_fd(u, fd);
 	if (what == CURL_POLL_REMOVE) {
-		(void)epoll_ctl(u->epfd, EPOLL_CTL_DEL, fd, NULL);
-		(void)curl_multi_assign(u->multi, fd, NULL);
+		if (st != NULL)
+			*st &= (uint8_t)~FD_WANTED;
+		return 0;
+	}
+	want = (uint8_t)((what & CURL_POLL_IN ? FD_EV_IN : 0) |
+	    (what & CURL_POLL_OUT ? FD_EV_OUT : 0));
+	if (st != NULL && (*st & FD_IN_SET) &&
+	    (*st & (FD_EV_IN | FD_EV_OUT)) == want) {
+		*st |= FD_WANTED;
 		return 0;
 	}
 	memset(&ev, 0, sizeof(ev));
-	ev.events = (what & CURL_POLL_IN ? EPOLLIN : 0) |
-	    (what & CURL_POLL_OUT ? EPOLLOUT : 0);
+	ev.events = (want & FD_EV_IN ? EPOLLIN : 0) |
+	    (want & FD_EV_OUT ? EPOLLOUT : 0);
 	ev.data.u64 = u->tag | (uint64_t)(uint32_t)fd;
-	/* socketp marks sockets already in the set. */
-	if (socketp == NULL) {
-		if (epoll_ctl(u->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 &&
-		    errno == EEXIST)
-			(void)epoll_ctl(u->epfd, EPOLL_CTL_MOD, fd, &ev);
-		(void)curl_multi_assign(u->multi, fd, u);
-	} else if (epoll_ctl(u->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 &&
-	    errno == ENOENT)
-		(void)epoll_ctl(u->epfd, EPOLL_CTL_ADD, fd, &ev);
+	if (st != NULL && (*st & FD_IN_SET)) {
+		if (epoll_ctl(u->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 &&
+		    errno == ENOENT)
+			(void)epoll_ctl(u->epfd, EPOLL_CTL_ADD, fd, &ev);
+	} else if (epoll_ctl(u->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 &&
+	    errno == EEXIST)
+		(void)epoll_ctl(u->epfd, EPOLL_CTL_MOD, fd, &ev);
+	/* Without a slot (ENOMEM) every change goes to epoll_ctl(). */
+	if (st != NULL)
+		*st = (uint8_t)(FD_IN_SET | FD_WANTED | want);
 	return 0;
 }
 
@@ -157,6 +227,7 @@ upstream_free(struct upstream *u)
 	if (u->share != NULL)
 		curl_share_cleanup(u->share);
 	u->magic = 0;
+	free(u->fds);
 	free(u);
 }
 
@@ -171,6 +242,10 @@ upstream_easy_get(struct upstream *u)
 	} else if ((easy = curl_easy_init()) == NULL)
 		return NULL;
 	(void)curl_easy_setopt(easy, CURLOPT_SHARE, u->share);
+	/* Connections keep the callback of the handle that opened them. */
+	(void)curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION,
+	    upstream_close_cb);
+	(void)curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, u);
 	return easy;
 }
 
@@ -207,6 +282,13 @@ upstream_socket_event(struct upstream *u, int fd, uint32_t events)
 {
 	int mask = 0, running;
 
+	if (fd >= 0 && (size_t)fd < u->n_fds &&
+	    (u->fds[fd] & (FD_IN_SET | FD_WANTED)) == FD_IN_SET) {
+		/* An idle connection that closed or sent junk: curl finds
+		 * out when it next looks; stop the level-triggered events. */
+		upstream_fd_drop(u, fd);
+		return;
+	}
 	if (events & (EPOLLIN | EPOLLHUP))
 		mask |= CURL_CSELECT_IN;
 	if (events & EPOLLOUT)
