@@ -42,10 +42,16 @@
 #define RELAY_REQUEST_HEADER_COUNT 256
 /* How long a request may wait for a token before it gets a 503. */
 #define RELAY_TOKEN_WAIT_MS 20000
-/* libcurl's receive and send chunk; the body windows hold several. */
-#define RELAY_CURL_CHUNK (64 * 1024)
-/* What libmicrohttpd asks the content reader for at most. */
-#define RELAY_MHD_BLOCK (64 * 1024)
+/*
+ * libcurl's receive and send chunk, and what libmicrohttpd asks the content
+ * reader for at most.  Streaming costs a wakeup of the reader on the other
+ * side per send: 256 KiB moved a 1 GiB download ~1.5x faster than 64 KiB
+ * on a 2-core machine (bench/), for 2 x 192 KiB more per streaming
+ * exchange.  A body window (buffer_bytes) may be smaller: a chunk passes
+ * it, and the writer waits until it drains.
+ */
+#define RELAY_CURL_CHUNK (256 * 1024)
+#define RELAY_MHD_BLOCK (256 * 1024)
 /* Methods longer than this are not methods we relay (501). */
 #define RELAY_METHOD_MAX 24
 
