@@ -8,6 +8,7 @@ debian_files = debian/changelog debian/control debian/copyright \
 	debian/rules debian/source/format debian/not-installed \
 	debian/xcc-proxy.install debian/libxcc0.install \
 	debian/libxcc-dev.install debian/xcc-proxy.postinst \
+	debian/xcc-proxy.prerm \
 	debian/xcc-proxy.postrm
 EXTRA_DIST += $(debian_files)
 
