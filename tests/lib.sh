@@ -96,6 +96,11 @@ lib_wait_gone() {
 start() {
   lib_name=$1
   shift
+  # Empty the logs here, not only in the child: until the child has opened
+  # them, a poll of the log would still read a previous NAME's lines (its
+  # port, its "listening on").
+  : >"$TEST_TMP/$lib_name.out"
+  : >"$TEST_TMP/$lib_name.err"
   "$@" >"$TEST_TMP/$lib_name.out" 2>"$TEST_TMP/$lib_name.err" &
   eval "${lib_name}_pid=$!"
   LIB_STARTED="$LIB_STARTED $lib_name"
