@@ -5,13 +5,14 @@
 # libxcccore.la for the rest.  `make check` runs a short smoke pass over
 # the seed corpus; `make fuzz` runs each target for FUZZ_SECONDS.
 
-FUZZ_NAMES = jwt grant errbody dotenv policy path headers
+FUZZ_NAMES = jwt grant errbody dotenv policy path headers cfg
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/smoke.sh
 
 if ENABLE_FUZZING
 FUZZ_TARGETS = tests/fuzz/fuzz_jwt tests/fuzz/fuzz_grant \
 	tests/fuzz/fuzz_errbody tests/fuzz/fuzz_dotenv \
-	tests/fuzz/fuzz_policy tests/fuzz/fuzz_path tests/fuzz/fuzz_headers
+	tests/fuzz/fuzz_policy tests/fuzz/fuzz_path tests/fuzz/fuzz_headers \
+	tests/fuzz/fuzz_cfg
 check_PROGRAMS += $(FUZZ_TARGETS)
 TESTS += tests/fuzz/smoke.sh
 AM_TESTS_ENVIRONMENT += FUZZ_NAMES='$(FUZZ_NAMES)'; export FUZZ_NAMES;
@@ -60,6 +61,13 @@ tests_fuzz_fuzz_headers_SOURCES = tests/fuzz/fuzz_headers.c src/headers.c
 tests_fuzz_fuzz_headers_CFLAGS = $(FUZZ_COMPILE_FLAGS) $(CURL_CFLAGS)
 tests_fuzz_fuzz_headers_LDFLAGS = $(FUZZ_LINK_FLAGS)
 tests_fuzz_fuzz_headers_LDADD = $(FUZZ_LIBS) $(CURL_LIBS)
+
+# The configuration file, through cfg_load as the daemon reads it.
+tests_fuzz_fuzz_cfg_SOURCES = tests/fuzz/fuzz_cfg.c src/cfg.c src/log.c \
+	src/peercred.c
+tests_fuzz_fuzz_cfg_CFLAGS = $(FUZZ_COMPILE_FLAGS) $(SYSTEMD_CFLAGS)
+tests_fuzz_fuzz_cfg_LDFLAGS = $(FUZZ_LINK_FLAGS)
+tests_fuzz_fuzz_cfg_LDADD = $(FUZZ_LIBS) $(SYSTEMD_LIBS)
 
 FUZZ_SECONDS = 600
 # Long runs, one target after the other; findings land in the build tree.
