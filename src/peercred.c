@@ -292,13 +292,11 @@ peercred_tcp_diag_uid(const struct sockaddr *client,
 }
 
 int
-peercred_from_tcp(const struct sockaddr *client,
-    const struct sockaddr *local, struct peercred *ret)
+peercred_tcp_uid(const struct sockaddr *client, const struct sockaddr *local,
+    uid_t *ret_uid)
 {
 	struct endpoint e, e4;
-	struct peercred p;
 	bool has4;
-	uid_t uid;
 	int r;
 
 	r = endpoint_of(client, &e, &e4, &has4);
@@ -306,7 +304,7 @@ peercred_from_tcp(const struct sockaddr *client,
 		r = endpoint_of(local, &e, &e4, &has4);
 	if (r < 0)
 		return r;
-	r = peercred_tcp_diag_uid(client, local, &uid);
+	r = peercred_tcp_diag_uid(client, local, ret_uid);
 	/*
 	 * sock_diag may be missing or filtered (RestrictAddressFamilies=
 	 * without AF_NETLINK, containers, inet_diag not loaded, which also
@@ -314,9 +312,16 @@ peercred_from_tcp(const struct sockaddr *client,
 	 */
 	if (r < 0)
 		r = peercred_tcp_table_uid("/proc/net/tcp", "/proc/net/tcp6",
-		    client, local, &uid);
-	if (r < 0)
-		return r;
+		    client, local, ret_uid);
+	return r;
+}
+
+int
+peercred_of_uid(uid_t uid, struct peercred *ret)
+{
+	struct peercred p;
+	int r;
+
 	memset(&p, 0, sizeof(p));
 	p.known = true;
 	p.uid = uid;
@@ -325,6 +330,19 @@ peercred_from_tcp(const struct sockaddr *client,
 		return r;
 	*ret = p;
 	return 0;
+}
+
+int
+peercred_from_tcp(const struct sockaddr *client,
+    const struct sockaddr *local, struct peercred *ret)
+{
+	uid_t uid;
+	int r;
+
+	r = peercred_tcp_uid(client, local, &uid);
+	if (r < 0)
+		return r;
+	return peercred_of_uid(uid, ret);
 }
 
 /* getpwuid_r/getpwnam_r/getgrnam_r want a buffer; grow it on ERANGE. */

@@ -48,6 +48,20 @@ int peercred_from_tcp(const struct sockaddr *client,
     const struct sockaddr *local, struct peercred *ret);
 
 /*
+ * Only the uid of that lookup, without the user database: what the
+ * per-client limits need.  The same results as peercred_from_tcp().
+ */
+int peercred_tcp_uid(const struct sockaddr *client,
+    const struct sockaddr *local, uid_t *ret_uid);
+
+/*
+ * The peer that is local user uid, with its groups from the user database
+ * (none for a uid it does not know).  0 or -ENOMEM; *ret written on
+ * success.
+ */
+int peercred_of_uid(uid_t uid, struct peercred *ret);
+
+/*
  * The same lookup in text tables of /proc/net/tcp's format only; tcp4 and
  * tcp6 name the files (NULL: skip that one).  For tests and for kernels
  * without sock_diag.  0 and *ret_uid, -ENOENT, or a negative errno.
