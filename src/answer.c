@@ -17,10 +17,12 @@
 /* Placeholder tokens claim the Keycloak default lifetime. */
 #define ANSWER_TOKEN_LIFETIME 300
 
+/* Queue body (taken over) with retry_after seconds unless 0. */
 static enum MHD_Result
-answer_buffer(struct MHD_Connection *conn, unsigned status, char *body,
-    size_t len, const char *content_type)
+answer_buffer_retry(struct MHD_Connection *conn, unsigned status, char *body,
+    size_t len, const char *content_type, unsigned retry_after)
 {
+	char retry[16];
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 
@@ -33,21 +35,40 @@ answer_buffer(struct MHD_Connection *conn, unsigned status, char *body,
 	    content_type);
 	(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    "no-store");
+	if (retry_after > 0) {
+		(void)snprintf(retry, sizeof(retry), "%u", retry_after);
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER,
+		    retry);
+	}
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result
+answer_buffer(struct MHD_Connection *conn, unsigned status, char *body,
+    size_t len, const char *content_type)
+{
+	return answer_buffer_retry(conn, status, body, len, content_type, 0);
+}
+
+enum MHD_Result
+answer_error_retry(struct MHD_Connection *conn, unsigned status,
+    const char *code, const char *detail, unsigned seconds)
+{
+	char *body = errbody_new(code, detail);
+
+	if (body == NULL)
+		return MHD_NO;
+	return answer_buffer_retry(conn, status, body, strlen(body),
+	    "application/json", seconds);
 }
 
 enum MHD_Result
 answer_error(struct MHD_Connection *conn, unsigned status, const char *code,
     const char *detail)
 {
-	char *body = errbody_new(code, detail);
-
-	if (body == NULL)
-		return MHD_NO;
-	return answer_buffer(conn, status, body, strlen(body),
-	    "application/json");
+	return answer_error_retry(conn, status, code, detail, 0);
 }
 
 static enum MHD_Result

@@ -17,6 +17,14 @@ enum MHD_Result answer_error(struct MHD_Connection *conn, unsigned status,
     const char *code, const char *detail);
 
 /*
+ * The same with a Retry-After of seconds (RFC 9110 section 10.2.3), for
+ * 429 and 503 answers.
+ */
+enum MHD_Result answer_error_retry(struct MHD_Connection *conn,
+    unsigned status, const char *code, const char *detail,
+    unsigned seconds);
+
+/*
  * Queue the answer for a path under ANSWER_PREFIX (health, ready,
  * metrics; 404 otherwise; 405 for methods other than GET and HEAD).
  * Returns the status queued in *ret_status.

@@ -40,9 +40,11 @@ enum cfg_action {
 #define CFG_DEFAULT_CONNECT_TIMEOUT_MS	10000
 #define CFG_DEFAULT_READ_TIMEOUT_MS	60000
 #define CFG_DEFAULT_CLIENT_TIMEOUT_MS	60000
+#define CFG_DEFAULT_CLIENT_HEADER_TIMEOUT_MS 30000
 #define CFG_DEFAULT_DRAIN_TIMEOUT_MS	30000
 #define CFG_DEFAULT_MAX_CONNECTIONS	1024
 #define CFG_DEFAULT_MAX_PER_CLIENT	256
+#define CFG_DEFAULT_MAX_REQUEST_BURST	20
 #define CFG_DEFAULT_MAX_HEADER_BYTES	(32 * 1024)
 #define CFG_DEFAULT_MAX_URL_LENGTH	(8 * 1024)
 #define CFG_DEFAULT_BUFFER_BYTES	(256 * 1024)
@@ -91,9 +93,12 @@ struct cfg {
 	int64_t connect_timeout_ms;
 	int64_t read_timeout_ms;	/* upstream silence => 504 */
 	int64_t client_timeout_ms;	/* idle client connections closed */
+	int64_t client_header_timeout_ms; /* a request head must arrive */
 	int64_t drain_timeout_ms;
 	unsigned max_connections;
-	unsigned max_connections_per_client;
+	unsigned max_connections_per_client;	/* 0: no limit */
+	unsigned max_request_rate_per_client;	/* per second; 0: none */
+	unsigned max_request_burst_per_client;
 	size_t max_header_bytes;	/* 431 past this */
 	size_t max_url_length;		/* 414 past this */
 	int log_level;			/* enum log_level */

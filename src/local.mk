@@ -18,6 +18,9 @@ src_libproxy_la_SOURCES += src/refresher.c src/refresher.h
 src_libproxy_la_SOURCES += src/clock.c src/clock.h \
 	src/bodybuf.c src/bodybuf.h \
 	src/admission.c src/admission.h \
+	src/clientid.c src/clientid.h \
+	src/client.c src/client.h \
+	src/ratelimit.c src/ratelimit.h \
 	src/upstream.c src/upstream.h \
 	src/answer.c src/answer.h \
 	src/relay.c src/relay.h \

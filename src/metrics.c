@@ -34,6 +34,7 @@ static const char *const refusal_names[METRICS_REFUSED_N] = {
 	[METRICS_REFUSED_PEER] = "peer",
 	[METRICS_REFUSED_RATE] = "rate",
 	[METRICS_REFUSED_CONNECTIONS] = "connections",
+	[METRICS_REFUSED_SLOW_HEAD] = "slow_head",
 	[METRICS_REFUSED_NO_TOKEN] = "no_token",
 	[METRICS_REFUSED_UPSTREAM_ERROR] = "upstream_error",
 	[METRICS_REFUSED_UPSTREAM_TIMEOUT] = "upstream_timeout",

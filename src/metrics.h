@@ -26,6 +26,7 @@ enum metrics_refusal {
 	METRICS_REFUSED_PEER,		/* 403: the peer's uid */
 	METRICS_REFUSED_RATE,		/* 429 */
 	METRICS_REFUSED_CONNECTIONS,	/* connection limit */
+	METRICS_REFUSED_SLOW_HEAD,	/* closed: head past its deadline */
 	METRICS_REFUSED_NO_TOKEN,	/* 503 */
 	METRICS_REFUSED_UPSTREAM_ERROR,	/* 502 */
 	METRICS_REFUSED_UPSTREAM_TIMEOUT, /* 504 */

@@ -8,6 +8,7 @@
 
 struct admission;
 struct metrics;
+struct ratelimit;
 struct snapshot;
 struct token_store;
 
@@ -22,6 +23,7 @@ struct proxy {
 	struct token_store *store;
 	struct metrics *metrics;
 	struct admission *admission;	/* connection limits */
+	struct ratelimit *ratelimit;	/* NULL: no request rate limit */
 	int64_t started_ms;		/* CLOCK_MONOTONIC, for uptime */
 	atomic_uint_fast64_t next_exchange_id;
 };

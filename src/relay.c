@@ -18,6 +18,7 @@
 #include "answer.h"
 #include "bodybuf.h"
 #include "cfg.h"
+#include "client.h"
 #include "clock.h"
 #include "headers.h"
 #include "log.h"
@@ -25,13 +26,13 @@
 #include "peercred.h"
 #include "policy.h"
 #include "proxy.h"
+#include "ratelimit.h"
 #include "relay.h"
 #include "snapshot.h"
 #include "token.h"
 #include "upstream.h"
 
 #define RELAY_MAGIC 0x52454c59u		/* "RELY" */
-#define CONNECTION_MAGIC 0x434f4e4eu	/* "CONN" */
 #define EXCHANGE_MAGIC 0x45584348u	/* "EXCH" */
 
 /* Upstream response headers larger than this are a bad answer (502). */
@@ -111,6 +112,7 @@ struct exchange {
 
 	/* The answer. */
 	unsigned fail_status;
+	unsigned fail_retry_after;	/* seconds; 0: no Retry-After */
 	const char *fail_code;
 	char fail_detail[400];
 	unsigned final_status;
@@ -121,17 +123,6 @@ struct exchange {
 
 	size_t target_len;
 	char target[];			/* the raw request-target */
-};
-
-/* What the relay knows of one client connection. */
-struct connection {
-	uint32_t magic;
-	int fd;
-	bool is_unix;
-	uint16_t port;			/* the listening port; 0 for unix */
-	struct sockaddr_storage local;	/* our end, for the TCP peer lookup */
-	bool peer_done;			/* the lookup below was made */
-	struct peercred peer;
 };
 
 struct relay {
@@ -675,89 +666,16 @@ relay_upstream(struct relay *r)
 }
 
 void *
-relay_connection_begin(struct MHD_Connection *conn)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct connection *c = calloc(1, sizeof(*c));
-	socklen_t len = sizeof(c->local);
-
-	if (c == NULL)
-		return NULL;
-	c->magic = CONNECTION_MAGIC;
-	c->fd = -1;
-	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci != NULL) {
-		c->fd = ci->connect_fd;
-		if (getsockname(c->fd, (struct sockaddr *)&c->local, &len) == 0) {
-			if (c->local.ss_family == AF_UNIX)
-				c->is_unix = true;
-			else if (c->local.ss_family == AF_INET)
-				c->port = ntohs(((struct sockaddr_in *)
-				    (void *)&c->local)->sin_port);
-			else if (c->local.ss_family == AF_INET6)
-				c->port = ntohs(((struct sockaddr_in6 *)
-				    (void *)&c->local)->sin6_port);
-		}
-	}
-	return c;
-}
-
-void
-relay_connection_end(void *ctx)
-{
-	struct connection *c = ctx;
-
-	if (c == NULL || c->magic != CONNECTION_MAGIC)
-		return;
-	c->magic = 0;
-	free(c);
-}
-
-/* The relay's context of the exchange's connection, or NULL. */
-static struct connection *
-exchange_connection(struct exchange *ex)
-{
-	const union MHD_ConnectionInfo *ci;
-	struct connection *c;
-
-	ci = MHD_get_connection_info(ex->conn,
-	    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	c = ci != NULL ? ci->socket_context : NULL;
-	return c != NULL && c->magic == CONNECTION_MAGIC ? c : NULL;
-}
-
-/* The peer's credentials, looked up once per connection when needed. */
-static const struct peercred *
-exchange_peer(struct exchange *ex, struct connection *c,
-    const struct policy *pol)
-{
-	const union MHD_ConnectionInfo *ci;
-	int rc = -ENOENT;
-
-	if (c == NULL || !policy_needs_peer(pol))
-		return NULL;
-	if (!c->peer_done) {
-		c->peer_done = true;
-		if (c->is_unix)
-			rc = peercred_from_unix(c->fd, &c->peer);
-		else if ((ci = MHD_get_connection_info(ex->conn,
-		    MHD_CONNECTION_INFO_CLIENT_ADDRESS)) != NULL)
-			rc = peercred_from_tcp(ci->client_addr,
-			    (const struct sockaddr *)&c->local, &c->peer);
-		if (rc < 0)
-			c->peer.known = false;
-	}
-	return &c->peer;
-}
-
-void *
 relay_request_begin(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct relay *r = cls;
+	struct client *c = client_of(conn);
 	struct exchange *ex;
 	size_t len = strlen(uri);
 	bool too_long = len > r->snap->cfg->max_url_length;
 
+	if (c != NULL)
+		client_head_started(c);
 	if (too_long)
 		len = 0;
 	ex = calloc(1, sizeof(*ex) + len + 1);
@@ -877,7 +795,7 @@ static int
 exchange_police(struct exchange *ex)
 {
 	const struct policy *pol = ex->snap->policy;
-	struct connection *conn;
+	struct client *c;
 	struct policy_request req;
 	struct policy_verdict v;
 	char stack[1024], *buf = stack;
@@ -892,12 +810,14 @@ exchange_police(struct exchange *ex)
 	req.upgrade = header_value(ex, MHD_HTTP_HEADER_UPGRADE);
 	req.acr_method = header_value(ex, "Access-Control-Request-Method");
 	req.required = header_value(ex, policy_required_header(pol));
-	conn = exchange_connection(ex);
-	if (conn != NULL) {
-		req.listen_port = conn->port;
-		req.is_unix = conn->is_unix;
+	c = client_of(ex->conn);
+	if (c != NULL) {
+		req.listen_port = client_port(c);
+		req.is_unix = client_is_unix(c);
+		/* Looked up once per connection, and only when a rule needs it. */
+		if (policy_needs_peer(pol))
+			req.peer = client_peer(c);
 	}
-	req.peer = exchange_peer(ex, conn, pol);
 	/* The normal form is never longer than the target. */
 	if (ex->target_len + 1 > sizeof(stack) &&
 	    (buf = malloc(ex->target_len + 1)) == NULL) {
@@ -932,6 +852,28 @@ exchange_police(struct exchange *ex)
 	if (buf != stack)
 		free(buf);
 	return 0;
+}
+
+/*
+ * The client's request rate (max_request_rate_per_client), counted for
+ * requests to be relayed only: a refused one gets a 429 and never reaches
+ * the upstream.  0 to go on, -EAGAIN when refused.
+ */
+static int
+exchange_over_rate(struct exchange *ex)
+{
+	struct ratelimit *rl = ex->relay->proxy->ratelimit;
+	struct client *c;
+	int64_t retry_ms = 0;
+
+	if (rl == NULL || (c = client_of(ex->conn)) == NULL ||
+	    ratelimit_take(rl, client_id(c), clock_mono_ms(), &retry_ms))
+		return 0;
+	exchange_fail_for(ex, METRICS_REFUSED_RATE, MHD_HTTP_TOO_MANY_REQUESTS,
+	    "too-many-requests",
+	    "This client sent more requests than the proxy's rate limit allows.");
+	ex->fail_retry_after = (unsigned)((retry_ms + 999) / 1000);
+	return -EAGAIN;
 }
 
 /* The first call of the access handler: route the request. */
@@ -994,6 +936,8 @@ exchange_route(struct exchange *ex, const char *method)
 		ex->kind = EXCHANGE_TOKEN;
 		return;
 	}
+	if (exchange_over_rate(ex) < 0)
+		return;
 	ex->kind = EXCHANGE_RELAY;
 	if (strcmp(method, "HEAD") == 0)
 		ex->has_body = false;
@@ -1018,8 +962,8 @@ exchange_answer(struct exchange *ex)
 		ex->phase = PHASE_ANSWERED;
 		ex->final_status = ex->fail_status;
 		exchange_release_transfer(ex);
-		return answer_error(ex->conn, ex->fail_status, ex->fail_code,
-		    ex->fail_detail);
+		return answer_error_retry(ex->conn, ex->fail_status,
+		    ex->fail_code, ex->fail_detail, ex->fail_retry_after);
 	case PHASE_NEW:
 		ex->phase = PHASE_ANSWERED;
 		if (ex->kind == EXCHANGE_TOKEN) {
@@ -1214,6 +1158,14 @@ relay_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_NO;
 	first = ex->method[0] == '\0';
 	if (first) {
+		struct client *c = client_of(conn);
+
+		if (c != NULL) {
+			/* Over the per-client limit: close, answer nothing. */
+			if (client_refused(c))
+				return MHD_NO;
+			client_head_done(c);
+		}
 		exchange_route(ex, method);
 		/*
 		 * libmicrohttpd closes the connection after a response queued
@@ -1305,6 +1257,7 @@ relay_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
     enum MHD_RequestTerminationCode why)
 {
 	struct exchange *ex = *req_cls;
+	struct client *c;
 	struct relay *r;
 	struct proxy *p;
 
@@ -1313,6 +1266,8 @@ relay_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
 	*req_cls = NULL;
 	r = ex->relay;
 	p = r->proxy;
+	if ((c = client_of(conn)) != NULL)
+		client_head_wait(c, clock_mono_ms());
 	exchange_unpark(ex);
 	if (why != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		metrics_client_abort(p->metrics);

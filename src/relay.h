@@ -27,16 +27,6 @@ void relay_free(struct relay *r);
 /* The relay's upstream, for the worker's event dispatch. */
 struct upstream *relay_upstream(struct relay *r);
 
-/*
- * A new connection arrived on conn: the context the relay keeps for it
- * (where it arrived, who its peer is, looked up once when a rule needs
- * it), to store as libmicrohttpd's socket context.  NULL on ENOMEM.
- */
-void *relay_connection_begin(struct MHD_Connection *conn);
-
-/* The connection is gone: free its context.  Accepts NULL. */
-void relay_connection_end(void *ctx);
-
 /* MHD_OPTION_URI_LOG_CALLBACK: a new exchange for a request line. */
 void *relay_request_begin(void *cls, const char *uri,
     struct MHD_Connection *conn);

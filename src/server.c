@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "proxy.h"
+#include "ratelimit.h"
 #include "refresher.h"
 #include "server.h"
 #include "snapshot.h"
@@ -82,6 +83,11 @@ server_new(struct cfg *cfg, const int *fds, size_t n, char *err,
 	    snap->cfg->max_connections_per_client);
 	if (s->proxy.metrics == NULL || s->proxy.admission == NULL)
 		goto nomem;
+	if (snap->cfg->max_request_rate_per_client > 0 &&
+	    (s->proxy.ratelimit = ratelimit_new(
+	    snap->cfg->max_request_rate_per_client,
+	    snap->cfg->max_request_burst_per_client)) == NULL)
+		goto nomem;
 	server_refresher_config(snap, &rc);
 	s->refresher = refresher_new(&rc, server_token_wake, s);
 	if (s->refresher == NULL)
@@ -141,9 +147,12 @@ server_note_fixed(const struct cfg *a, const struct cfg *b)
 	if (a->client_timeout_ms != b->client_timeout_ms ||
 	    a->max_header_bytes != b->max_header_bytes ||
 	    a->max_connections != b->max_connections ||
-	    a->max_connections_per_client != b->max_connections_per_client)
-		log_warnx("reload: client_timeout, max_header_bytes and the "
-		    "connection limits change only at a restart");
+	    a->max_connections_per_client != b->max_connections_per_client ||
+	    a->max_request_rate_per_client != b->max_request_rate_per_client ||
+	    a->max_request_burst_per_client != b->max_request_burst_per_client)
+		log_warnx("reload: client_timeout, max_header_bytes, the "
+		    "connection limits and the request rate change only at a "
+		    "restart");
 }
 
 int
@@ -250,6 +259,7 @@ server_free(struct server *s)
 	refresher_free(s->refresher);
 	metrics_free(s->proxy.metrics);
 	admission_free(s->proxy.admission);
+	ratelimit_free(s->proxy.ratelimit);
 	snapshot_unref(s->proxy.current);
 	pthread_mutex_destroy(&s->proxy.lock);
 	pthread_mutex_destroy(&s->wake_lock);

@@ -17,6 +17,7 @@
 
 #include "admission.h"
 #include "cfg.h"
+#include "client.h"
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
@@ -54,6 +55,7 @@ struct worker {
 	atomic_uint active;
 	atomic_int_fast64_t heartbeat_ms;
 	struct relay *relay;
+	struct clients *clients;	/* the daemons' connections */
 	struct MHD_Daemon *daemons[WORKER_DAEMONS_MAX];
 	size_t n_daemons;
 	bool quiesced;
@@ -76,13 +78,16 @@ worker_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_vmsg(LOG_LEVEL_DEBUG, fmt, ap);
 }
 
-/* Admit a connection within the process-wide limits. */
+/*
+ * Admit a connection within the process-wide total; the per-client limit
+ * is counted once the client is known (client_begin).
+ */
 static enum MHD_Result
 worker_accept_cb(void *cls, const struct sockaddr *addr, socklen_t len)
 {
 	struct worker *w = cls;
 
-	if (admission_enter(w->proxy->admission, len > 0 ? addr : NULL))
+	if (admission_enter(w->proxy->admission))
 		return MHD_YES;
 	metrics_refused(w->proxy->metrics, METRICS_REFUSED_CONNECTIONS);
 	log_debug("worker %u: connection refused: connection limit reached",
@@ -95,19 +100,16 @@ worker_connection_cb(void *cls, struct MHD_Connection *c, void **socket_ctx,
     enum MHD_ConnectionNotificationCode code)
 {
 	struct worker *w = cls;
-	const union MHD_ConnectionInfo *ci;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		metrics_connection_open(w->proxy->metrics);
-		*socket_ctx = relay_connection_begin(c);
+		*socket_ctx = client_begin(w->clients, c, clock_mono_ms());
 		return;
 	}
 	metrics_connection_close(w->proxy->metrics);
-	relay_connection_end(*socket_ctx);
+	client_end(*socket_ctx);
 	*socket_ctx = NULL;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	admission_leave(w->proxy->admission, ci != NULL ? ci->client_addr :
-	    NULL);
+	admission_leave(w->proxy->admission);
 }
 
 static int
@@ -174,6 +176,9 @@ worker_new(struct proxy *p, unsigned id, const int *fds, size_t n, char *err,
 	if (w->relay == NULL)
 		goto nomem;
 	snap = proxy_current(p);
+	w->clients = clients_new(p, snap->cfg);
+	if (w->clients == NULL)
+		goto nomem;
 	for (i = 0; i < n; i++) {
 		const union MHD_DaemonInfo *info;
 		struct MHD_Daemon *d = worker_daemon_new(w, snap->cfg, fds[i]);
@@ -232,6 +237,17 @@ worker_heartbeat_ms(const struct worker *w)
 	return atomic_load(&w->heartbeat_ms);
 }
 
+/* Take the current settings for what starts from now on. */
+static void
+worker_reload(struct worker *w)
+{
+	struct snapshot *snap = proxy_current(w->proxy);
+
+	relay_reload(w->relay);
+	clients_reload(w->clients, snap->cfg);
+	snapshot_unref(snap);
+}
+
 /* Stop accepting: the daemons let go of the shared listening sockets. */
 static void
 worker_quiesce(struct worker *w)
@@ -246,7 +262,10 @@ worker_quiesce(struct worker *w)
 	atomic_store(&w->quiesce_done, true);
 }
 
-/* How long epoll may sleep: the nearest deadline of MHD, curl or a park. */
+/*
+ * How long epoll may sleep: the nearest deadline of MHD, curl, a park or
+ * a request head (which also shuts down the heads past theirs).
+ */
 static int
 worker_timeout(struct worker *w, int64_t now)
 {
@@ -264,6 +283,9 @@ worker_timeout(struct worker *w, int64_t now)
 	if (v >= 0 && v < t)
 		t = v;
 	v = relay_expire_parked(w->relay, now);
+	if (v >= 0 && v < t)
+		t = v;
+	v = clients_expire(w->clients, now);
 	if (v >= 0 && v < t)
 		t = v;
 	return (int)t;
@@ -313,7 +335,7 @@ worker_main(void *arg)
 					log_warn("worker: reading its eventfd");
 				ev = atomic_exchange(&w->events, 0);
 				if (ev & WORKER_RELOAD)
-					relay_reload(w->relay);
+					worker_reload(w);
 				if (ev & WORKER_TOKEN)
 					relay_token_changed(w->relay);
 				if (ev & WORKER_QUIESCE)
@@ -401,6 +423,7 @@ worker_free(struct worker *w)
 		MHD_stop_daemon(w->daemons[i]);
 	}
 	relay_free(w->relay);
+	clients_free(w->clients);
 	if (w->wakefd >= 0)
 		close(w->wakefd);
 	if (w->epfd >= 0)

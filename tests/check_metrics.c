@@ -416,6 +416,7 @@ START_TEST(test_metrics_refusal_reasons)
 		{ METRICS_REFUSED_PEER, "peer" },
 		{ METRICS_REFUSED_RATE, "rate" },
 		{ METRICS_REFUSED_CONNECTIONS, "connections" },
+		{ METRICS_REFUSED_SLOW_HEAD, "slow_head" },
 		{ METRICS_REFUSED_NO_TOKEN, "no_token" },
 		{ METRICS_REFUSED_UPSTREAM_ERROR, "upstream_error" },
 		{ METRICS_REFUSED_UPSTREAM_TIMEOUT, "upstream_timeout" },

@@ -42,6 +42,8 @@ proxy_scenarios = \
 	tests/integration/proxy_failures.sh \
 	tests/integration/proxy_reload.sh \
 	tests/integration/proxy_limits.sh \
+	tests/integration/proxy_peer_limits.sh \
+	tests/integration/proxy_slowloris.sh \
 	tests/integration/proxy_stream.sh \
 	tests/integration/proxy_tls.sh \
 	tests/integration/proxy_connections.sh \
@@ -74,3 +76,12 @@ tests_check_policy_LDADD = src/libproxy.la $(CHECK_LIBS)
 tests_check_peercred_SOURCES = tests/check_peercred.c
 tests_check_peercred_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_peercred_LDADD = src/libproxy.la $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_ratelimit tests/check_admission
+TESTS += tests/check_ratelimit tests/check_admission
+tests_check_ratelimit_SOURCES = tests/check_ratelimit.c
+tests_check_ratelimit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_ratelimit_LDADD = src/libproxy.la $(CHECK_LIBS)
+tests_check_admission_SOURCES = tests/check_admission.c
+tests_check_admission_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_admission_LDADD = src/libproxy.la $(CHECK_LIBS)
