@@ -35,9 +35,9 @@ done
 [ "$(mock_counter api_requests)" -eq 1 ] ||
   fail "refused requests reached the upstream ($(mock_counter api_requests))"
 
-# Connections: from 127.0.0.1 at most 2 stay open; the third is closed at
-# once without an answer, and a client on [::1]... is the same host here,
-# so the total is checked from one address with a per-client limit of 2.
+# Connections: from one client (here uid 0, known from the kernel's socket
+# table; proxy_peer_limits.sh has two uids) at most 2 stay open, and the
+# third is closed at once without an answer.
 "$PYTHON3" - "$PROXY_PORT" >"$TEST_TMP/conns" <<'PY' || fail "connection check failed: $(cat "$TEST_TMP/conns")"
 import socket, sys
 port = int(sys.argv[1])
