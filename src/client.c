@@ -49,7 +49,7 @@ struct client {
 	struct sockaddr_storage remote;	/* the client's end (TCP) */
 	bool has_remote;
 	struct clientid id;
-	bool identified;		/* the uid lookup was made */
+	bool identified;		/* the uid lookup was made (once) */
 	bool has_uid;
 	uid_t uid;
 	bool counted;			/* by admission_enter_client() */
@@ -114,9 +114,29 @@ client_set_deadline(struct client *c, int64_t deadline_ms)
 		cs->next_scan_ms = deadline_ms;
 }
 
+/* Whether addr is a loopback address (127/8, ::1, or 127/8 v4-mapped). */
+static bool
+client_loopback(const struct sockaddr *addr)
+{
+	if (addr->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)(const void *)addr)
+		    ->sin_addr.s_addr) >> 24) == 127;
+	if (addr->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)
+		    (const void *)addr)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		    (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return false;
+}
+
 /*
  * Who the client is: its uid (SO_PEERCRED, or the kernel's socket table
- * for TCP), else its address.  Made once, when a limit needs it.
+ * for TCP over loopback), else its address.  Made once, when a limit needs
+ * it.  A client from another address counts by address without a lookup:
+ * with allow_remote, the table scan that follows a sock_diag miss would
+ * cost every remote connection milliseconds.
  */
 static void
 client_identify(struct client *c)
@@ -124,8 +144,8 @@ client_identify(struct client *c)
 	const struct sockaddr *remote = (const void *)&c->remote;
 	int rc;
 
-	c->identified = true;
 	if (c->is_unix) {
+		c->identified = true;
 		rc = peercred_from_unix(c->fd, &c->peer);
 		c->peer_done = true;
 		if (rc < 0) {
@@ -134,7 +154,8 @@ client_identify(struct client *c)
 		}
 		c->has_uid = true;
 		c->uid = c->peer.uid;
-	} else if (c->has_remote) {
+	} else if (c->has_remote && client_loopback(remote)) {
+		c->identified = true;
 		rc = peercred_tcp_uid(remote, (const void *)&c->local,
 		    &c->uid);
 		c->has_uid = rc == 0;
