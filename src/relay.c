@@ -75,6 +75,7 @@ struct exchange {
 	struct relay *relay;
 	struct snapshot *snap;		/* the settings it started with */
 	struct MHD_Connection *conn;
+	struct client *client;		/* its context; outlives the exchange */
 	struct exchange *prev, *next;	/* the relay's list of exchanges */
 	uint64_t id;
 	enum exchange_kind kind;
@@ -685,6 +686,7 @@ relay_request_begin(void *cls, const char *uri, struct MHD_Connection *conn)
 	ex->relay = r;
 	ex->snap = snapshot_ref(r->snap);
 	ex->conn = conn;
+	ex->client = c;
 	ex->id = atomic_fetch_add(&r->proxy->next_exchange_id, 1) + 1;
 	ex->start_us = clock_mono_us();
 	ex->target_len = len;
@@ -795,7 +797,7 @@ static int
 exchange_police(struct exchange *ex)
 {
 	const struct policy *pol = ex->snap->policy;
-	struct client *c;
+	struct client *c = ex->client;
 	struct policy_request req;
 	struct policy_verdict v;
 	char stack[1024], *buf = stack;
@@ -810,7 +812,6 @@ exchange_police(struct exchange *ex)
 	req.upgrade = header_value(ex, MHD_HTTP_HEADER_UPGRADE);
 	req.acr_method = header_value(ex, "Access-Control-Request-Method");
 	req.required = header_value(ex, policy_required_header(pol));
-	c = client_of(ex->conn);
 	if (c != NULL) {
 		req.listen_port = client_port(c);
 		req.is_unix = client_is_unix(c);
@@ -863,11 +864,11 @@ static int
 exchange_over_rate(struct exchange *ex)
 {
 	struct ratelimit *rl = ex->relay->proxy->ratelimit;
-	struct client *c;
 	int64_t retry_ms = 0;
 
-	if (rl == NULL || (c = client_of(ex->conn)) == NULL ||
-	    ratelimit_take(rl, client_id(c), clock_mono_ms(), &retry_ms))
+	if (rl == NULL || ex->client == NULL ||
+	    ratelimit_take(rl, client_id(ex->client), clock_mono_ms(),
+	    &retry_ms))
 		return 0;
 	exchange_fail_for(ex, METRICS_REFUSED_RATE, MHD_HTTP_TOO_MANY_REQUESTS,
 	    "too-many-requests",
@@ -1158,13 +1159,11 @@ relay_access(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_NO;
 	first = ex->method[0] == '\0';
 	if (first) {
-		struct client *c = client_of(conn);
-
-		if (c != NULL) {
+		if (ex->client != NULL) {
 			/* Over the per-client limit: close, answer nothing. */
-			if (client_refused(c))
+			if (client_refused(ex->client))
 				return MHD_NO;
-			client_head_done(c);
+			client_head_done(ex->client);
 		}
 		exchange_route(ex, method);
 		/*
@@ -1257,7 +1256,6 @@ relay_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
     enum MHD_RequestTerminationCode why)
 {
 	struct exchange *ex = *req_cls;
-	struct client *c;
 	struct relay *r;
 	struct proxy *p;
 
@@ -1266,8 +1264,8 @@ relay_request_end(void *cls, struct MHD_Connection *conn, void **req_cls,
 	*req_cls = NULL;
 	r = ex->relay;
 	p = r->proxy;
-	if ((c = client_of(conn)) != NULL)
-		client_head_wait(c, clock_mono_ms());
+	if (ex->client != NULL)
+		client_head_wait(ex->client, clock_mono_ms());
 	exchange_unpark(ex);
 	if (why != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		metrics_client_abort(p->metrics);
