@@ -183,6 +183,10 @@ log_to_journal(enum log_level level, char *message, size_t message_len,
  * Format the whole message first and write it with one call, so lines
  * from worker threads never interleave.
  */
+static void log_vfields(enum log_level level, const struct log_field *fields,
+    size_t n_fields, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
 static void
 log_vfields(enum log_level level, const struct log_field *fields,
     size_t n_fields, const char *fmt, va_list ap)
