@@ -10,16 +10,19 @@
 #include "clientid.h"
 
 /*
- * Open addressing over clients.  The table never holds more entries than
- * connections, and those are bounded by max_total; without a total limit
- * it still holds at most ADMISSION_SLOTS distinct clients, beyond which
- * new clients are counted in the total only.
+ * Open addressing over clients, linear probing.  The table never holds
+ * more entries than connections, and those are bounded by max_total;
+ * without a total limit it still holds at most ADMISSION_SLOTS distinct
+ * clients, beyond which new clients are counted in the total only.  An
+ * entry whose count drops to 0 is deleted by shifting later entries of its
+ * probe run back (Knuth's algorithm R), so that a lookup ends at the first
+ * empty slot instead of scanning the whole table.
  */
 #define ADMISSION_SLOTS 4096
 
 struct admission_slot {
 	struct clientid id;
-	unsigned count;			/* 0: free */
+	unsigned count;			/* 0: empty */
 };
 
 struct admission {
@@ -29,23 +32,52 @@ struct admission {
 	struct admission_slot slots[ADMISSION_SLOTS];
 };
 
-/* The slot holding id; else a free one to take it (want_free); else NULL. */
+static size_t
+admission_home(const struct clientid *id)
+{
+	return (size_t)(clientid_hash(id) % ADMISSION_SLOTS);
+}
+
+/* The slot holding id; else the empty one to take it (want_free); else NULL. */
 static struct admission_slot *
 admission_find(struct admission *a, const struct clientid *id, bool want_free)
 {
-	size_t i, start = (size_t)(clientid_hash(id) % ADMISSION_SLOTS);
-	struct admission_slot *free_slot = NULL;
+	size_t i, start = admission_home(id);
 
 	for (i = 0; i < ADMISSION_SLOTS; i++) {
 		struct admission_slot *s = &a->slots[(start + i) %
 		    ADMISSION_SLOTS];
 
-		if (s->count > 0 && clientid_equal(&s->id, id))
+		if (s->count == 0)
+			return want_free ? s : NULL;
+		if (clientid_equal(&s->id, id))
 			return s;
-		if (s->count == 0 && free_slot == NULL)
-			free_slot = s;
 	}
-	return want_free ? free_slot : NULL;
+	return NULL;			/* full, and id not in it */
+}
+
+/* Empty slot s, moving back the entries its probe run would lose. */
+static void
+admission_delete(struct admission *a, struct admission_slot *s)
+{
+	size_t hole = (size_t)(s - a->slots), j = hole;
+
+	for (;;) {
+		size_t home;
+
+		j = (j + 1) % ADMISSION_SLOTS;
+		if (a->slots[j].count == 0)
+			break;
+		home = admission_home(&a->slots[j].id);
+		/* The entry at j may fill the hole when the hole lies
+		 * between its home and j (cyclically). */
+		if ((hole - home + ADMISSION_SLOTS) % ADMISSION_SLOTS <
+		    (j - home + ADMISSION_SLOTS) % ADMISSION_SLOTS) {
+			a->slots[hole] = a->slots[j];
+			hole = j;
+		}
+	}
+	memset(&a->slots[hole], 0, sizeof(a->slots[hole]));
 }
 
 struct admission *
@@ -131,8 +163,8 @@ admission_leave_client(struct admission *a, const struct clientid *id)
 		return;
 	pthread_mutex_lock(&a->lock);
 	s = admission_find(a, id, false);
-	if (s != NULL)
-		s->count--;
+	if (s != NULL && --s->count == 0)
+		admission_delete(a, s);
 	pthread_mutex_unlock(&a->lock);
 }
 

@@ -117,6 +117,95 @@ START_TEST(test_admission_no_per_client_limit)
 }
 END_TEST
 
+/* Client number n as an IPv4 address 10.x.y.z. */
+static struct clientid
+client_n(unsigned n)
+{
+	struct sockaddr_in in;
+	struct clientid id;
+
+	memset(&in, 0, sizeof(in));
+	in.sin_family = AF_INET;
+	in.sin_addr.s_addr = htonl(0x0a000000u + n);
+	clientid_from_address((const struct sockaddr *)&in, &id);
+	return id;
+}
+
+/*
+ * Thousands of clients entering and leaving in a pseudo-random order keep
+ * exact counts: deletions inside long probe runs (the table is 3/4 full)
+ * must not lose the entries behind them.
+ */
+START_TEST(test_admission_many_clients_counts_match_model)
+{
+	enum { N = 3000, LIMIT = 3, STEPS = 200000 };
+	static unsigned model[N];
+	struct admission *a = admission_new(0, LIMIT);
+	uint32_t x = 12345;
+	unsigned i, step;
+
+	ck_assert_ptr_nonnull(a);
+	memset(model, 0, sizeof(model));
+	for (step = 0; step < STEPS; step++) {
+		struct clientid id;
+		unsigned n;
+
+		x = x * 1103515245u + 12345u;
+		n = (x >> 8) % N;
+		id = client_n(n);
+		if ((x >> 30) & 1) {
+			bool ok = admission_enter_client(a, &id);
+
+			ck_assert(ok == (model[n] < LIMIT));
+			if (ok)
+				model[n]++;
+		} else if (model[n] > 0) {
+			admission_leave_client(a, &id);
+			model[n]--;
+		}
+	}
+	for (i = 0; i < N; i++) {
+		struct clientid id = client_n(i);
+
+		ck_assert_uint_eq(admission_client_count(a, &id), model[i]);
+	}
+	/* Everyone leaves: the table is empty again, every client admitted. */
+	for (i = 0; i < N; i++) {
+		struct clientid id = client_n(i);
+
+		while (model[i] > 0) {
+			admission_leave_client(a, &id);
+			model[i]--;
+		}
+		ck_assert_uint_eq(admission_client_count(a, &id), 0);
+	}
+	admission_free(a);
+}
+END_TEST
+
+/* Past ADMISSION_SLOTS distinct clients the newcomers count in the total only. */
+START_TEST(test_admission_full_table_admits_the_rest)
+{
+	enum { N = 5000 };
+	struct admission *a = admission_new(0, 1);
+	unsigned i;
+
+	ck_assert_ptr_nonnull(a);
+	for (i = 0; i < N; i++) {
+		struct clientid id = client_n(i);
+
+		ck_assert(admission_enter_client(a, &id));
+	}
+	/* The first 4096 are tracked and at their limit. */
+	for (i = 0; i < 4096; i++) {
+		struct clientid id = client_n(i);
+
+		ck_assert(!admission_enter_client(a, &id));
+	}
+	admission_free(a);
+}
+END_TEST
+
 START_TEST(test_admission_clientid_text)
 {
 	struct sockaddr_in in = loopback4(80);
@@ -161,6 +250,8 @@ admission_suite(void)
 
 	tc = tcase_create("client ids");
 	tcase_add_test(tc, test_admission_clientid_text);
+	tcase_add_test(tc, test_admission_many_clients_counts_match_model);
+	tcase_add_test(tc, test_admission_full_table_admits_the_rest);
 	suite_add_tcase(s, tc);
 	return s;
 }
