@@ -68,14 +68,11 @@ upstream_fd(struct upstream *u, int fd)
 	return &u->fds[fd];
 }
 
-/* Take fd out of the epoll set. */
-static void
-upstream_fd_drop(struct upstream *u, int fd)
+/* The state slot of fd if the table has one; NULL otherwise. */
+static uint8_t *
+upstream_fd_known(const struct upstream *u, int fd)
 {
-	if (fd >= 0 && (size_t)fd < u->n_fds && (u->fds[fd] & FD_IN_SET)) {
-		(void)epoll_ctl(u->epfd, EPOLL_CTL_DEL, fd, NULL);
-		u->fds[fd] = 0;
-	}
+	return fd >= 0 && (size_t)fd < u->n_fds ? &u->fds[fd] : NULL;
 }
 
 /* CURLOPT_CLOSESOCKETFUNCTION: forget a socket before curl closes it. */
@@ -83,9 +80,11 @@ static int
 upstream_close_cb(void *userp, curl_socket_t fd)
 {
 	struct upstream *u = userp;
+	uint8_t *st = u->magic == UPSTREAM_MAGIC ? upstream_fd_known(u, fd) :
+	    NULL;
 
-	if (u->magic == UPSTREAM_MAGIC && fd >= 0 && (size_t)fd < u->n_fds)
-		u->fds[fd] = 0;	/* close() takes it out of the set */
+	if (st != NULL)
+		*st = 0;	/* close() takes it out of the set */
 	return close(fd);
 }
 
@@ -102,12 +101,14 @@ upstream_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,
 	(void)socketp;
 	if (u->magic != UPSTREAM_MAGIC)
 		return -1;
-	st = upstream_fd(u, fd);
 	if (what == CURL_POLL_REMOVE) {
-		if (st != NULL)
+		if ((st = upstream_fd_known(u, fd)) != NULL)
 			*st &= (uint8_t)~FD_WANTED;
+		else	/* added without a slot (ENOMEM): no lazy removal */
+			(void)epoll_ctl(u->epfd, EPOLL_CTL_DEL, fd, NULL);
 		return 0;
 	}
+	st = upstream_fd(u, fd);
 	want = (uint8_t)((what & CURL_POLL_IN ? FD_EV_IN : 0) |
 	    (what & CURL_POLL_OUT ? FD_EV_OUT : 0));
 	if (st != NULL && (*st & FD_IN_SET) &&
@@ -281,12 +282,13 @@ void
 upstream_socket_event(struct upstream *u, int fd, uint32_t events)
 {
 	int mask = 0, running;
+	uint8_t *st = upstream_fd_known(u, fd);
 
-	if (fd >= 0 && (size_t)fd < u->n_fds &&
-	    (u->fds[fd] & (FD_IN_SET | FD_WANTED)) == FD_IN_SET) {
+	if (st != NULL && (*st & (FD_IN_SET | FD_WANTED)) == FD_IN_SET) {
 		/* An idle connection that closed or sent junk: curl finds
 		 * out when it next looks; stop the level-triggered events. */
-		upstream_fd_drop(u, fd);
+		(void)epoll_ctl(u->epfd, EPOLL_CTL_DEL, fd, NULL);
+		*st = 0;
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLHUP))
